@@ -1,0 +1,30 @@
+# syntax=docker/dockerfile:1
+# Multi-stage: build wheels with the toolchain, run on a slim image as a non-root user.
+FROM python:3.11.11-slim-bookworm AS build
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY contracts ./contracts
+COPY adapters ./adapters
+COPY mocks ./mocks
+COPY gateway ./gateway
+RUN python -m venv /opt/lgsp && /opt/lgsp/bin/pip install --upgrade pip && /opt/lgsp/bin/pip install .
+
+FROM python:3.11.11-slim-bookworm AS runtime
+ENV PATH=/opt/lgsp/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    LGSP_HOST=0.0.0.0 \
+    LGSP_PORT=8000 \
+    LGSP_LOG_FORMAT=json \
+    LGSP_AUDIT_DSN=sqlite:////var/lib/lgsp/audit.sqlite3
+RUN groupadd --system lgsp && useradd --system --gid lgsp --home-dir /var/lib/lgsp lgsp \
+    && mkdir -p /var/lib/lgsp && chown lgsp:lgsp /var/lib/lgsp
+COPY --from=build /opt/lgsp /opt/lgsp
+USER lgsp
+WORKDIR /var/lib/lgsp
+EXPOSE 8000 9000
+HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
+  CMD ["python", "-c", "import os,sys,urllib.request; sys.exit(0 if urllib.request.urlopen(f'http://127.0.0.1:{os.environ.get(\"LGSP_PORT\",\"8000\")}/healthz', timeout=2).status == 200 else 1)"]
+# The gateway by default; the mock national side with: docker run IMAGE lgsp mock --host 0.0.0.0
+CMD ["lgsp", "serve"]

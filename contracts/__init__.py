@@ -1,0 +1,1 @@
+"""The messages: canonical models, citizen numbers, code lists, schemas and the contract suite."""

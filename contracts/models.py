@@ -1,0 +1,145 @@
+"""Canonical messages: what the gateway answers portals, whatever dialect the national side spoke.
+
+The adapter maps QCVN 109 ``CongDan`` records (any dialect) into these models; the gateway filters
+them by the calling client's field set and serialises them. Field names are English; each one's
+description names the QCVN 109 element it comes from.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "Address",
+    "Citizen",
+    "Household",
+    "HouseholdHead",
+    "HouseholdMember",
+    "PersonRef",
+    "Problem",
+    "Sex",
+]
+
+PartialDate = Annotated[
+    str,
+    Field(
+        pattern=r"^\d{4}(-\d{2}-\d{2})?$",
+        description="ISO 8601 date, or only the year when the day is unknown (Nam).",
+        examples=["1992-11-22", "1958"],
+    ),
+]
+
+
+class Sex(StrEnum):
+    """GioiTinh: 0 unknown, 1 male (Nam), 2 female (Nữ)."""
+
+    UNKNOWN = "unknown"
+    MALE = "male"
+    FEMALE = "female"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Address(_Model):
+    """An address (ThuongTru, NoiOHienTai, QueQuan, NoiDangKyKhaiSinh); 2021 GSO codes."""
+
+    province_code: str | None = Field(None, description="MaTinhThanh, 2 digits.", examples=["54"])
+    province_name: str | None = None
+    district_code: str | None = Field(None, description="MaQuanHuyen, 3 digits.")
+    district_name: str | None = None
+    commune_code: str | None = Field(
+        None, description="MaPhuongXa (or QCVN's MaDonViHanhChinh), 5 digits."
+    )
+    commune_name: str | None = None
+    detail: str | None = Field(None, description="ChiTiet: street, hamlet, house number.")
+    country: str | None = Field(None, description="QuocGia, ISO 3166-1 alpha-2.", examples=["VN"])
+
+
+class PersonRef(_Model):
+    """A relative as the national record names them (Cha, Me, VoChong, NguoiDaiDien)."""
+
+    full_name: str | None = None
+    personal_id: str | None = None
+    cmnd: str | None = None
+    nationality: str | None = None
+
+
+class HouseholdHead(_Model):
+    """ChuHo: the head of the citizen's household and the citizen's relation to them."""
+
+    relation_code: str | None = Field(None, description="QuanHe, e.g. CH01.")
+    personal_id: str | None = None
+    cmnd: str | None = None
+    full_name: str | None = None
+
+
+class Citizen(_Model):
+    """One citizen record of the national population database (QCVN 109 ``CongDan``)."""
+
+    SENSITIVE_FIELDS: ClassVar[frozenset[str]] = frozenset({"ethnicity_code", "religion_code"})
+
+    personal_id: str | None = Field(None, description="SoDinhDanh, 12 digits.")
+    cmnd: str | None = Field(None, description="SoCMND, legacy 9-digit card number.")
+    full_name: str = Field(description="HoVaTen as one string.", examples=["Nguyễn Văn An"])
+    family_name: str | None = Field(None, description="Ho (often empty in live data).")
+    middle_name: str | None = Field(None, description="ChuDem (often empty in live data).")
+    given_name: str | None = Field(None, description="Ten.")
+    sex: Sex = Sex.UNKNOWN
+    date_of_birth: PartialDate | None = None
+    ethnicity_code: str | None = Field(None, description="DanToc, 2 digits (sensitive).")
+    religion_code: str | None = Field(None, description="TonGiao, 2 digits (sensitive).")
+    marital_status_code: str | None = Field(None, description="TinhTrangHonNhan.")
+    blood_group_code: str | None = Field(None, description="NhomMau.")
+    birth_registration_place: Address | None = None
+    hometown: Address | None = None
+    permanent_address: Address | None = None
+    current_address: Address | None = None
+    nationality: str | None = Field(None, description="QuocTich, ISO 3166-1 alpha-2.")
+    father: PersonRef | None = None
+    mother: PersonRef | None = None
+    spouse: PersonRef | None = None
+    representative: PersonRef | None = None
+    household_head: HouseholdHead | None = None
+    household_book_number: str | None = Field(None, description="SoSoHoKhau.")
+
+
+class HouseholdMember(_Model):
+    relation_code: str | None = Field(None, description="QuanHe to the head; CH01 is the head.")
+    personal_id: str | None = None
+    cmnd: str | None = None
+    full_name: str | None = None
+    sex: Sex = Sex.UNKNOWN
+    date_of_birth: PartialDate | None = None
+
+
+class Household(_Model):
+    """A household (HoGiaDinh): its book number, its head and every member."""
+
+    household_book_number: str | None = None
+    head: HouseholdHead | None = None
+    members: tuple[HouseholdMember, ...] = ()
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, extended with a stable ``code`` and the failing ``layer``."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(examples=["https://lgsp.example/problems/citizen_not_found"])
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    code: str = Field(description="Stable machine-readable error code.", examples=["not_found"])
+    request_id: str | None = None
+    layer: str | None = Field(
+        None, description="Where it failed: client, gateway, ngsp or population-db."
+    )
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return self.model_dump(exclude_none=True)
