@@ -1,0 +1,1 @@
+"""The HTTP API for portals, one router module per resource."""

@@ -1,0 +1,129 @@
+"""Request dependencies, as named ``Annotated`` aliases the routers declare.
+
+``CurrentClient`` authenticates the bearer token against the registry; ``PurposeOfUse`` reads and
+checks the purpose headers that every data call must carry (X-Road's "user and case on every
+message"): ``X-Purpose-Code`` (MaDVC, the procedure code), ``X-Officer-Id`` (MaCanBo), optional
+``X-Case-Id`` (the dossier).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from gateway.errors import Forbidden, InvalidInput, RateLimited, Unauthenticated
+from gateway.runtime import Runtime
+from gateway.security.clients import ClientRecord, Operation
+from gateway.security.tokens import TokenError
+
+__all__ = ["CurrentClient", "Purpose", "PurposeOfUse", "RuntimeDep", "require_operation"]
+
+PURPOSE_CODE = re.compile(r"^\d\.\d{6}(\.\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2})?$")
+_OFFICER_ID = re.compile(r"^[\w.@-]{1,64}$")
+_CASE_ID = re.compile(r"^[\w./:-]{1,64}$")
+_bearer = HTTPBearer(auto_error=False, description="Access token from POST /oauth2/token.")
+
+
+def _runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(_runtime)]
+
+
+def _challenge(code: str, detail: str) -> Unauthenticated:
+    return Unauthenticated(
+        code, detail, headers={"WWW-Authenticate": f'Bearer error="invalid_token", code="{code}"'}
+    )
+
+
+async def _current_client(
+    request: Request,
+    runtime: RuntimeDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> ClientRecord:
+    if credentials is None:
+        raise Unauthenticated(
+            "missing_token",
+            "Send Authorization: Bearer <token> (get one from POST /oauth2/token).",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    try:
+        claims = runtime.tokens.verify(credentials.credentials)
+    except TokenError as exc:
+        raise _challenge(exc.code, str(exc)) from exc
+    client = runtime.clients.get(claims.client_id)
+    if client is None or not client.enabled or client.secret_version != claims.secret_version:
+        raise _challenge("token_revoked", "The client was disabled or its secret rotated.")
+    request.state.client_id = client.client_id
+    request.state.agency_code = client.agency_code
+    return client
+
+
+CurrentClient = Annotated[ClientRecord, Depends(_current_client)]
+
+
+@dataclass(frozen=True, slots=True)
+class Purpose:
+    code: str
+    officer_id: str
+    case_id: str | None
+
+
+def _purpose(
+    request: Request,
+    client: CurrentClient,
+    purpose_code: Annotated[
+        str | None,
+        Header(alias="X-Purpose-Code", description="MaDVC: procedure code, e.g. 1.001612."),
+    ] = None,
+    officer_id: Annotated[
+        str | None, Header(alias="X-Officer-Id", description="MaCanBo: the officer asking.")
+    ] = None,
+    case_id: Annotated[
+        str | None, Header(alias="X-Case-Id", description="Optional dossier / case id.")
+    ] = None,
+) -> Purpose:
+    if not purpose_code:
+        raise InvalidInput("missing_purpose", "X-Purpose-Code (MaDVC) is required.")
+    if not PURPOSE_CODE.fullmatch(purpose_code):
+        raise InvalidInput("invalid_purpose", "X-Purpose-Code must look like 1.001612.")
+    if not officer_id:
+        raise InvalidInput("missing_officer", "X-Officer-Id (MaCanBo) is required.")
+    if not _OFFICER_ID.fullmatch(officer_id):
+        raise InvalidInput("invalid_officer", "X-Officer-Id: 1-64 letters, digits, . _ @ -.")
+    if case_id is not None and not _CASE_ID.fullmatch(case_id):
+        raise InvalidInput("invalid_case", "X-Case-Id: 1-64 letters, digits, . _ / : -.")
+    if client.purpose_codes is not None and purpose_code not in client.purpose_codes:
+        raise Forbidden("purpose_not_granted", "This client may not use that procedure code.")
+    request.state.purpose_code = purpose_code
+    return Purpose(purpose_code, officer_id, case_id)
+
+
+PurposeOfUse = Annotated[Purpose, Depends(_purpose)]
+
+
+def require_operation(operation: Operation) -> object:
+    """A dependency that refuses clients not granted ``operation`` and applies their rate."""
+
+    async def check(request: Request, client: CurrentClient, runtime: RuntimeDep) -> None:
+        request.state.operation = operation.value
+        if operation not in client.operations:
+            raise Forbidden("operation_not_granted", f"This client is not granted {operation}.")
+        decision = await runtime.rate_limiter.acquire(
+            client.client_id, client.rate_per_s, client.burst
+        )
+        if not decision.allowed:
+            raise RateLimited(
+                "rate_limited",
+                "Over this client's request rate; retry later.",
+                retry_after=decision.retry_after_s,
+                headers=decision.headers(),
+            )
+
+    return Depends(check)

@@ -1,0 +1,61 @@
+"""``create_app(settings)``: the FastAPI application portals call."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI
+from fastapi.responses import ORJSONResponse
+
+from gateway.api import citizens, health, oauth
+from gateway.errors import install_problem_handlers
+from gateway.logs import configure_logging, get_logger
+from gateway.middleware import RequestContextMiddleware
+from gateway.runtime import build_runtime
+from gateway.settings import Settings
+
+__all__ = ["create_app"]
+
+DESCRIPTION = """\
+Provincial LGSP gateway to the national population database (CSDLQG về dân cư) through NGSP.
+
+Every data call needs a bearer token (`POST /oauth2/token`) and the purpose headers
+`X-Purpose-Code` (MaDVC) and `X-Officer-Id` (MaCanBo); `X-Case-Id` is optional. Every call is
+audited before it is answered. Errors are RFC 9457 `application/problem+json` with a stable `code`.
+"""
+
+
+def create_app(
+    settings: Settings | None = None, *, http: httpx.AsyncClient | None = None
+) -> FastAPI:
+    """The gateway app; ``http`` replaces the NGSP HTTP client (tests join it to the mock)."""
+    settings = settings or Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    log = get_logger("gateway")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = build_runtime(settings, http)
+        await runtime.start()
+        app.state.runtime = runtime
+        log.info("gateway_started", settings=settings.redacted())
+        try:
+            yield
+        finally:
+            await runtime.close()
+            log.info("gateway_stopped")
+
+    app = FastAPI(
+        title="LGSP population-data gateway",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        default_response_class=ORJSONResponse,
+    )
+    install_problem_handlers(app)
+    for module in (oauth, citizens, health):
+        app.include_router(module.router)
+    app.add_middleware(RequestContextMiddleware)
+    return app

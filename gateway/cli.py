@@ -1,0 +1,89 @@
+"""``lgsp``: the command line for running and operating the gateway.
+
+``lgsp serve`` runs the gateway, ``lgsp mock`` the simulated national side, ``lgsp dev`` both at
+once for a laptop (what ``make run`` calls).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from gateway.settings import Settings
+
+__all__ = ["app"]
+
+app = typer.Typer(help="LGSP population-data gateway.", no_args_is_help=True)
+
+
+def _serve_gateway(host: str, port: int) -> None:
+    from gateway.app import create_app
+
+    uvicorn.run(create_app(Settings(host=host, port=port)), host=host, port=port, log_config=None)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (LGSP_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (LGSP_PORT).")] = None,
+) -> None:
+    """Run the gateway (settings from LGSP_* variables and .env)."""
+    settings = Settings()
+    _serve_gateway(host or settings.host, port or settings.port)
+
+
+def _serve_mock(host: str, port: int) -> None:
+    from mocks.app import create_mock_app
+    from mocks.settings import MockSettings
+
+    mock_settings = MockSettings(host=host, port=port)
+    uvicorn.run(create_mock_app(mock_settings), host=host, port=port, log_level="warning")
+
+
+BANNER = """
+  LGSP gateway (dev)      http://{host}:{port}          API docs: http://{host}:{port}/docs
+  Mock national side      {ngsp}   sample: {ngsp}/__admin/citizens/sample?n=5
+  Demo portal client      client_id=demo-portal  client_secret=demo-secret
+  Audit store             {audit}
+  Stop with Ctrl-C.
+"""
+
+
+@app.command()
+def dev(
+    port: Annotated[int, typer.Option(help="Gateway port.")] = 8000,
+    mock_port: Annotated[int, typer.Option(help="Mock national side port.")] = 9000,
+) -> None:
+    """Run the mock national side and the gateway together, on the embedded defaults."""
+    os.environ.setdefault("LGSP_NGSP_BASE_URL", f"http://127.0.0.1:{mock_port}")
+    settings = Settings(port=port)
+    os.makedirs("var", exist_ok=True)
+    mock = multiprocessing.Process(target=_serve_mock, args=("127.0.0.1", mock_port), daemon=True)
+    mock.start()
+    time.sleep(0.5)
+    typer.echo(
+        BANNER.format(
+            host=settings.host, port=port, ngsp=settings.ngsp_base_url, audit=settings.audit_dsn
+        )
+    )
+    try:
+        _serve_gateway(settings.host, port)
+    finally:
+        mock.terminate()
+        mock.join(5)
+
+
+def _mount_optional() -> None:
+    try:
+        from mocks.cli import mock_app
+    except ImportError:  # the mock is a development companion; production images may omit it
+        return
+    app.add_typer(mock_app, name="mock", help="The simulated national side (NGSP + population).")
+
+
+_mount_optional()

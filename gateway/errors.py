@@ -1,0 +1,243 @@
+"""The gateway's errors and their one translation into RFC 9457 problem responses.
+
+Deep code raises; only :func:`install_problem_handlers` turns exceptions into HTTP answers::
+
+    GatewayError                 status, stable ``code``, ``layer``, optional Retry-After
+    ├── InvalidInput             422: a number, header or body field is wrong
+    ├── MalformedRequest         400: the request cannot be read at all
+    ├── Unauthenticated          401: no, bad or expired credentials (WWW-Authenticate)
+    ├── Forbidden                403: the client was not granted this operation or purpose
+    ├── NotFound                 404: no such citizen or household
+    ├── RateLimited              429: over the client's rate (Retry-After)
+    └── ServiceUnavailable       503: audit store down, maintenance (fail closed; Retry-After)
+
+Adapter failures (``adapters.ngsp.NgspError``) map in :func:`problem_from_ngsp`: 502 for failures
+and garbage, 504 for time-outs and the overall deadline, 503 while the circuit is open.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from adapters.ngsp import (
+    CircuitOpen,
+    DeadlineExceeded,
+    NgspError,
+    UpstreamFault,
+    UpstreamHTTPError,
+    UpstreamTimeout,
+)
+
+__all__ = [
+    "PROBLEM_MEDIA_TYPE",
+    "Forbidden",
+    "GatewayError",
+    "InvalidInput",
+    "MalformedRequest",
+    "NotFound",
+    "RateLimited",
+    "ServiceUnavailable",
+    "Unauthenticated",
+    "install_problem_handlers",
+    "problem_response",
+]
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class GatewayError(Exception):
+    status = 500
+    title = "Internal error"
+    layer = "gateway"
+
+    def __init__(
+        self,
+        code: str,
+        detail: str,
+        *,
+        retry_after: float | None = None,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+        self.retry_after = retry_after
+        self.headers = headers or {}
+        self.extra = extra or {}
+
+
+class InvalidInput(GatewayError):
+    status = 422
+    title = "Invalid input"
+    layer = "client"
+
+
+class MalformedRequest(GatewayError):
+    status = 400
+    title = "Malformed request"
+    layer = "client"
+
+
+class Unauthenticated(GatewayError):
+    status = 401
+    title = "Authentication required"
+    layer = "client"
+
+
+class Forbidden(GatewayError):
+    status = 403
+    title = "Not permitted"
+    layer = "client"
+
+
+class NotFound(GatewayError):
+    status = 404
+    title = "Not found"
+    layer = "population-db"
+
+
+class RateLimited(GatewayError):
+    status = 429
+    title = "Too many requests"
+    layer = "client"
+
+
+class ServiceUnavailable(GatewayError):
+    status = 503
+    title = "Service unavailable"
+
+
+def problem_response(
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    *,
+    request: Request | None = None,
+    layer: str | None = None,
+    retry_after: float | None = None,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Response:
+    request_id = getattr(request.state, "request_id", None) if request is not None else None
+    body: dict[str, Any] = {
+        "type": f"urn:lgsp:problem:{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if request is not None:
+        body["instance"] = request.url.path
+    if request_id:
+        body["request_id"] = request_id
+    if layer:
+        body["layer"] = layer
+    body.update(extra or {})
+    all_headers = dict(headers or {})
+    if retry_after is not None:
+        all_headers["Retry-After"] = str(max(1, math.ceil(retry_after)))
+    if request is not None:
+        request.state.problem_code = code
+    return Response(
+        orjson.dumps(body), status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=all_headers
+    )
+
+
+def problem_from_gateway(request: Request, exc: GatewayError) -> Response:
+    return problem_response(
+        exc.status,
+        exc.code,
+        exc.title,
+        exc.detail,
+        request=request,
+        layer=exc.layer,
+        retry_after=exc.retry_after,
+        headers=exc.headers,
+        extra=exc.extra,
+    )
+
+
+def ngsp_status(exc: NgspError) -> tuple[int, float | None]:
+    """The HTTP status a portal gets for an adapter failure, and the Retry-After to send."""
+    if isinstance(exc, CircuitOpen):
+        return 503, exc.retry_after
+    if isinstance(exc, UpstreamTimeout | DeadlineExceeded):
+        return 504, None
+    if isinstance(exc, UpstreamHTTPError) and exc.status == 504:
+        return 504, None
+    if isinstance(exc, UpstreamFault) and exc.fault_class == "Client":
+        return 502, None  # our own request was refused: a gateway defect, never the portal's data
+    return 502, None
+
+
+def problem_from_ngsp(request: Request, exc: NgspError) -> Response:
+    status, retry_after = ngsp_status(exc)
+    title = "National service unavailable" if status == 503 else "National service failure"
+    if status == 504:
+        title = "National service too slow"
+    return problem_response(
+        status,
+        exc.code,
+        title,
+        "The national population service did not give a usable answer; no data was returned.",
+        request=request,
+        layer=exc.layer,
+        retry_after=retry_after,
+    )
+
+
+def _http_exception(request: Request, exc: StarletteHTTPException) -> Response:
+    code = {404: "route_not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    return problem_response(
+        exc.status_code,
+        code,
+        str(exc.detail),
+        str(exc.detail),
+        request=request,
+        layer="client",
+        headers=dict(exc.headers or {}),
+    )
+
+
+def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+    errors = [
+        {
+            "loc": [str(part) for part in err.get("loc", ())],
+            "msg": err.get("msg", ""),
+            "type": err.get("type", ""),
+        }
+        for err in exc.errors()
+    ]
+    malformed = any(err["type"] in {"json_invalid", "model_attributes_type"} for err in errors)
+    return problem_response(
+        400 if malformed else 422,
+        "malformed_body" if malformed else "invalid_request",
+        "Malformed request" if malformed else "Invalid input",
+        "The request does not match the API contract; see errors.",
+        request=request,
+        layer="client",
+        extra={"errors": errors},
+    )
+
+
+def _unexpected(request: Request, exc: Exception) -> Response:
+    return problem_response(
+        500, "internal_error", "Internal error", "An unexpected error occurred.", request=request
+    )
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(GatewayError, problem_from_gateway)  # type: ignore[arg-type]
+    app.add_exception_handler(NgspError, problem_from_ngsp)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http_exception)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,135 @@
+"""Request context for every HTTP call: request id, W3C trace context, and the completion event.
+
+A pure ASGI middleware (no ``BaseHTTPMiddleware``: it costs a task and a queue per request). It
+accepts a well-formed ``X-Request-ID`` or makes one, echoes it on every answer, accepts or starts a
+W3C ``traceparent``, and logs exactly one ``request_completed`` event per request with what the
+handlers left in ``request.state`` (client, purpose, problem code, upstream attempts, audit time).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from typing import Any
+
+import orjson
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gateway.logs import get_logger
+
+__all__ = ["RequestContextMiddleware", "TraceContext"]
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
+_TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
+_STATE_FIELDS = (
+    "client_id",
+    "agency_code",
+    "purpose_code",
+    "operation",
+    "problem_code",
+    "upstream_attempts",
+    "upstream_ms",
+    "breaker_state",
+    "audit_ms",
+)
+
+
+class TraceContext:
+    """W3C trace context: keep the caller's trace id, make a new span id for our own hop."""
+
+    __slots__ = ("flags", "parent_id", "span_id", "trace_id")
+
+    def __init__(self, header: str | None) -> None:
+        match = _TRACEPARENT.fullmatch(header or "")
+        if match and match.group(1) != "0" * 32:
+            self.trace_id, self.parent_id, self.flags = match.groups()
+        else:
+            self.trace_id, self.parent_id, self.flags = secrets.token_hex(16), None, "01"
+        self.span_id = secrets.token_hex(8)
+
+    def child_traceparent(self) -> str:
+        """The header for the NGSP call: same trace, our span as its parent."""
+        return f"00-{self.trace_id}-{self.span_id}-{self.flags}"
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.log = get_logger("gateway.request")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        offered = _header(scope, b"x-request-id")
+        request_id = (
+            offered if offered and _REQUEST_ID.fullmatch(offered) else secrets.token_hex(16)
+        )
+        trace = TraceContext(_header(scope, b"traceparent"))
+        state: dict[str, Any] = scope.setdefault("state", {})
+        state.update(request_id=request_id, trace=trace)
+        status = 500
+
+        async def send_with_context(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = MutableHeaders(scope=message)
+                headers["X-Request-ID"] = request_id
+                headers["traceparent"] = trace.child_traceparent()
+            await send(message)
+
+        try:
+            if offered is not None and offered != request_id:
+                await _bad_request_id(scope, send_with_context, request_id)
+                state["problem_code"] = "invalid_request_id"
+            else:
+                await self.app(scope, receive, send_with_context)
+        finally:
+            self._completed(scope, state, status, started)
+
+    def _completed(self, scope: Scope, state: dict[str, Any], status: int, started: float) -> None:
+        route = scope.get("route")
+        fields = {name: state[name] for name in _STATE_FIELDS if state.get(name) is not None}
+        self.log.info(
+            "request_completed",
+            request_id=state["request_id"],
+            trace_id=state["trace"].trace_id,
+            method=scope["method"],
+            route=getattr(route, "path", None) or "unmatched",
+            status=status,
+            latency_ms=round((time.perf_counter() - started) * 1000, 3),
+            **fields,
+        )
+
+
+async def _bad_request_id(scope: Scope, send: Send, request_id: str) -> None:
+    body = orjson.dumps(
+        {
+            "type": "urn:lgsp:problem:invalid_request_id",
+            "title": "Malformed request",
+            "status": 400,
+            "detail": "X-Request-ID must be 1-64 characters of A-Z a-z 0-9 . _ : -",
+            "code": "invalid_request_id",
+            "request_id": request_id,
+            "layer": "client",
+        }
+    )
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 400,
+            "headers": [(b"content-type", b"application/problem+json")],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

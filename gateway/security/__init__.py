@@ -1,0 +1,1 @@
+"""Who may call the gateway: the client registry and the access tokens it issues."""

@@ -1,0 +1,189 @@
+"""The registry of portal systems allowed to call the gateway.
+
+Each client is a calling system (a provincial portal, a one-stop system) with an agency code in the
+QCVN 102:2016 format, a secret kept only as an Argon2id hash, the operations it was granted, the
+field set it may receive, and its rate. The registry lives in a YAML file (``LGSP_CLIENTS_FILE``)
+that ``lgsp clients …`` edits; a running gateway notices the file changed and reloads it, so a
+disabled client or a rotated secret takes effect at once. In dev mode with no file, only the demo
+client ``demo-portal`` / ``demo-secret`` exists.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import yaml
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+__all__ = [
+    "AGENCY_CODE",
+    "DEMO_CLIENT_ID",
+    "DEMO_CLIENT_SECRET",
+    "ClientRecord",
+    "ClientRegistry",
+    "FieldSet",
+    "Operation",
+    "demo_client",
+    "hash_secret",
+    "new_secret",
+]
+
+DEMO_CLIENT_ID = "demo-portal"
+DEMO_CLIENT_SECRET = "demo-secret"  # noqa: S105 -- exists only in dev mode, documented in README
+AGENCY_CODE = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$")  # e.g. 000.00.00.H45
+_PURPOSE_CODE = re.compile(r"^\d\.\d{6}(\.\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2})?$")
+
+# Argon2id with the library's defaults (RFC 9106 low-memory profile). One hasher, one policy.
+_HASHER = PasswordHasher()
+
+
+class Operation(StrEnum):
+    LOOKUP = "lookup"
+    VERIFY = "verify"
+    HOUSEHOLD = "household"
+    VERIFY_BATCH = "verify_batch"
+    AUDIT_READ = "audit_read"
+
+
+class FieldSet(StrEnum):
+    """How much of a citizen record a client may receive (data minimisation)."""
+
+    BASIC = "basic"  # identity only: numbers, name, sex, birth date
+    FULL = "full"  # + addresses, nationality, relatives, household, marital status, blood group
+    SENSITIVE = "sensitive"  # + ethnicity and religion (sensitive personal data, Decree 13/2023)
+
+
+class ClientRecord(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    client_id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{2,63}$")
+    name: str
+    agency_code: str
+    secret_hash: str
+    secret_version: int = 1
+    enabled: bool = True
+    operations: frozenset[Operation] = frozenset({Operation.LOOKUP, Operation.VERIFY})
+    field_set: FieldSet = FieldSet.BASIC
+    verify_strategies: frozenset[str] = frozenset({"exact"})
+    purpose_codes: frozenset[str] | None = None  # None = any well-formed procedure code
+    rate_per_s: float = Field(20.0, gt=0)
+    burst: int = Field(40, ge=1)
+
+    @field_validator("agency_code")
+    @classmethod
+    def _agency_code(cls, value: str) -> str:
+        if not AGENCY_CODE.fullmatch(value):
+            raise ValueError("agency code must look like 000.00.00.H45 (QCVN 102:2016)")
+        return value
+
+    @field_validator("purpose_codes")
+    @classmethod
+    def _purpose_codes(cls, value: frozenset[str] | None) -> frozenset[str] | None:
+        bad = sorted(code for code in value or () if not _PURPOSE_CODE.fullmatch(code))
+        if bad:
+            raise ValueError(f"not procedure codes (e.g. 1.001612): {bad}")
+        return value
+
+    def verify_secret(self, secret: str) -> bool:
+        try:
+            return _HASHER.verify(self.secret_hash, secret)
+        except (VerificationError, InvalidHashError):
+            return False
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def hash_secret(secret: str) -> str:
+    return _HASHER.hash(secret)
+
+
+@dataclass(frozen=True, slots=True)
+class _Loaded:
+    mtime_ns: int
+    clients: dict[str, ClientRecord]
+
+
+class ClientRegistry:
+    """Clients from the YAML file at ``path`` (reloaded when it changes), or the given ones."""
+
+    def __init__(self, path: Path | None = None, clients: list[ClientRecord] | None = None) -> None:
+        self.path = path
+        self._static = {c.client_id: c for c in clients or []}
+        self._loaded: _Loaded | None = None
+
+    def get(self, client_id: str) -> ClientRecord | None:
+        return self._current().get(client_id)
+
+    def all(self) -> list[ClientRecord]:
+        return sorted(self._current().values(), key=lambda c: c.client_id)
+
+    def _current(self) -> dict[str, ClientRecord]:
+        if self.path is None:
+            return self._static
+        mtime = _mtime_ns(self.path)
+        if self._loaded is None or self._loaded.mtime_ns != mtime:
+            self._loaded = _Loaded(mtime, {c.client_id: c for c in load_clients(self.path)})
+        return self._loaded.clients
+
+    def save(self, clients: list[ClientRecord]) -> None:
+        if self.path is None:
+            raise RuntimeError("no clients file configured (LGSP_CLIENTS_FILE)")
+        save_clients(self.path, clients)
+        self._loaded = None
+
+
+def _mtime_ns(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return -1
+
+
+def load_clients(path: Path) -> list[ClientRecord]:
+    if not path.exists():
+        return []
+    raw: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    try:
+        return [ClientRecord.model_validate(item) for item in raw.get("clients", [])]
+    except (ValidationError, AttributeError) as exc:
+        raise ValueError(f"invalid clients file {path}: {exc}") from exc
+
+
+def save_clients(path: Path, clients: list[ClientRecord]) -> None:
+    """Write atomically (temp file + rename) so a reading gateway never sees half a file."""
+    data = {"clients": [c.model_dump(mode="json") for c in clients]}
+    for item in data["clients"]:
+        for key in ("operations", "verify_strategies", "purpose_codes"):
+            if item.get(key) is not None:
+                item[key] = sorted(item[key])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(path.suffix + ".tmp")
+    temporary.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
+    os.replace(temporary, path)
+
+
+def demo_client() -> ClientRecord:
+    """The dev-only demo portal: every data operation, full fields, normalised verify."""
+    return ClientRecord(
+        client_id=DEMO_CLIENT_ID,
+        name="Demo provincial portal (dev only)",
+        agency_code="000.00.00.H45",
+        secret_hash=hash_secret(DEMO_CLIENT_SECRET),
+        operations=frozenset(
+            {Operation.LOOKUP, Operation.VERIFY, Operation.HOUSEHOLD, Operation.VERIFY_BATCH}
+        ),
+        field_set=FieldSet.FULL,
+        verify_strategies=frozenset({"exact", "normalised"}),
+        rate_per_s=200.0,
+        burst=400,
+    )

@@ -1,0 +1,1 @@
+"""Request orchestration between the API routers and the adapter: audit, projection."""

@@ -1,0 +1,88 @@
+"""The gateway's one configuration object, read from ``LGSP_*`` environment variables and ``.env``.
+
+Built once at start-up and passed to ``create_app(settings)``. The defaults run everything on one
+machine with no server (SQLite audit, in-process rate limits, the mock national side on
+127.0.0.1:9000, a demo client). ``LGSP_ENV=production`` refuses the development secrets and the
+demo client, so a forgotten variable fails the start-up instead of weakening the service.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["DEV_SECRETS", "Settings"]
+
+DEV_SIGNING_KEY = "dev-only-token-signing-key-change-me"
+DEV_AUDIT_KEY = "dev-only-audit-hmac-key-change-me"
+DEV_NGSP_SECRET = "lgsp-dev-secret"  # noqa: S105 -- the mock's default consumer secret
+DEV_SECRETS = frozenset({DEV_SIGNING_KEY, DEV_AUDIT_KEY, DEV_NGSP_SECRET})
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="LGSP_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    env: Literal["dev", "production"] = Field("dev", description="dev or production.")
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+
+    # --- the national side (NGSP) ---------------------------------------------------------
+    ngsp_base_url: str = "http://127.0.0.1:9000"
+    ngsp_consumer_key: str = "lgsp-dev-key"
+    ngsp_consumer_secret: SecretStr = SecretStr(DEV_NGSP_SECRET)
+    ngsp_population_path: str = "/dancu/1.0/CongDan"
+    ngsp_token_path: str = "/token"  # noqa: S105 -- a URL path
+    ngsp_integration_code: str = Field("LGSP-PY", description="MaTichHop sent on every request.")
+    ngsp_transport: Literal["aiohttp", "httpx"] = "aiohttp"
+    ngsp_max_connections: int = Field(100, ge=1)
+    ngsp_attempt_timeout_s: float = Field(3.0, gt=0)
+
+    # --- portal clients and their tokens ----------------------------------------------------
+    clients_file: Path | None = Field(
+        None, description="YAML client registry; unset in dev = the demo client only."
+    )
+    token_signing_key: SecretStr = SecretStr(DEV_SIGNING_KEY)
+    token_lifetime_s: int = Field(900, ge=60, le=86_400)
+
+    # --- audit -------------------------------------------------------------------------------
+    audit_dsn: str = "sqlite:///var/audit.sqlite3"
+    audit_hmac_key: SecretStr = SecretStr(DEV_AUDIT_KEY)
+    audit_writer_id: str | None = Field(None, description="Chain id; default host:pid.")
+    audit_queue_max: int = Field(10_000, ge=1)
+
+    # --- operations --------------------------------------------------------------------------
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["json", "console", "auto"] = "auto"
+
+    @property
+    def is_dev(self) -> bool:
+        return self.env == "dev"
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if self.env != "production":
+            return self
+        unsafe = [
+            name
+            for name in ("token_signing_key", "audit_hmac_key", "ngsp_consumer_secret")
+            if getattr(self, name).get_secret_value() in DEV_SECRETS
+        ]
+        if len(self.token_signing_key.get_secret_value()) < 32:
+            unsafe.append("token_signing_key (shorter than 32 characters)")
+        if self.clients_file is None:
+            unsafe.append("clients_file (production has no demo client)")
+        if unsafe:
+            raise ValueError("unsafe production settings: " + ", ".join(sorted(set(unsafe))))
+        return self
+
+    def redacted(self) -> dict[str, object]:
+        """Every setting with secrets replaced, for the start-up log line."""
+        return {
+            name: ("***" if isinstance(value, SecretStr) else value)
+            for name, value in self.model_dump().items()
+        }
