@@ -1,0 +1,102 @@
+"""The population database's three operations, answered from the synthetic population."""
+
+from __future__ import annotations
+
+import time
+import unicodedata
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+
+from mocks.lru import LRU
+from mocks.population import Citizen, Population
+from mocks.soap import (
+    Operation,
+    SoapRequest,
+    dialect_for,
+    render_citizen,
+    render_collection,
+    render_household,
+    render_verify,
+)
+
+__all__ = ["PopulationService", "verify_matches"]
+
+_VIETNAM = timezone(timedelta(hours=7))
+_RENDERED_CACHE = 8192
+
+
+class _DataTime:
+    """ThoiDiemDuLieu: the current time in Vietnam, formatted once per second."""
+
+    def __init__(self) -> None:
+        self._second = -1
+        self._text = ""
+
+    def now(self) -> str:
+        second = int(time.time())
+        if second != self._second:
+            self._second = second
+            self._text = datetime.fromtimestamp(second, _VIETNAM).isoformat()
+        return self._text
+
+
+def _normal_name(name: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", name).casefold().split())
+
+
+def verify_matches(citizen: Citizen, request: SoapRequest) -> bool:
+    """Whether the name, birth date (or year) and sex supplied agree with the record.
+
+    A record that knows only the year of birth is matched on the year alone.
+    """
+    if request.full_name is None or _normal_name(request.full_name) != _normal_name(
+        citizen.full_name
+    ):
+        return False
+    if request.sex not in (None, "0") and request.sex != citizen.sex_code:
+        return False
+    if request.birth_date is not None:
+        if citizen.year_only:
+            return request.birth_date.year == citizen.birth_date.year
+        return request.birth_date == citizen.birth_date
+    return request.birth_year == citizen.birth_date.year
+
+
+class PopulationService:
+    """Answers a parsed request with the body of a 200 and an outcome word for the journal."""
+
+    def __init__(self, population: Population, dialect: Callable[[], str]) -> None:
+        self.population = population
+        self._dialect = dialect
+        self._data_time = _DataTime()
+        # (number asked, dialect) -> rendered CongDan; answers repeat, rendering is the hot path
+        self._rendered: LRU[tuple[str, str], str] = LRU(_RENDERED_CACHE)
+
+    def answer(self, request: SoapRequest) -> tuple[bytes, str]:
+        if request.operation == Operation.VERIFY:
+            return self._verify(request)
+        if request.operation == Operation.HOUSEHOLD:
+            return self._household(request)
+        return self._lookup(request)
+
+    def _lookup(self, request: SoapRequest) -> tuple[bytes, str]:
+        setting = self._dialect()
+        record = self._rendered.get((request.number, setting))
+        if record is None:
+            citizen = self.population.find(request.number)
+            if citizen is None:
+                return render_collection("", 0, self._data_time.now()), "not_found"
+            dialect = dialect_for(setting, citizen.personal_id)
+            record = self._rendered.put((request.number, setting), render_citizen(citizen, dialect))
+        return render_collection(record, 1, self._data_time.now()), "ok"
+
+    def _verify(self, request: SoapRequest) -> tuple[bytes, str]:
+        citizen = self.population.find(request.number)
+        exists = citizen is not None and verify_matches(citizen, request)
+        return render_verify(exists), "verified" if exists else "not_verified"
+
+    def _household(self, request: SoapRequest) -> tuple[bytes, str]:
+        household = self.population.household(request.number)
+        number = request.number if household is None else household.head.personal_id
+        body = render_household(household, dialect_for(self._dialect(), number))
+        return body, "not_found" if household is None else "ok"
