@@ -1,0 +1,1 @@
+"""The way out of the gateway: adapters to other systems (NGSP)."""

@@ -1,0 +1,320 @@
+"""The NGSP client: one call to the national population database, in canonical models.
+
+``NgspClient`` knows only a base URL, consumer credentials and a path, so the same build talks to
+the mock or to a real NGSP. Each public method builds the SOAP request once (MaYeuCau = the
+gateway's request id, the same on every attempt) and runs it through the resilience stack::
+
+    deadline (whole call) ─▶ retry policy + budget ─▶ breaker ─▶ attempt time-out ─▶ token ─▶ POST
+
+then maps the answer or the failure into ``contracts`` models or the adapter's error tree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Generic, TypeVar, cast
+
+import httpx
+from pydantic import ValidationError
+from tenacity import RetryCallState
+
+from adapters.ngsp import soap
+from adapters.ngsp._errors import (
+    DeadlineExceeded,
+    NgspError,
+    UpstreamAuthError,
+    UpstreamConnectError,
+    UpstreamFault,
+    UpstreamHTTPError,
+    UpstreamProtocolError,
+    UpstreamRejected,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+)
+from adapters.ngsp.breaker import CircuitBreaker
+from adapters.ngsp.budget import RetryBudget
+from adapters.ngsp.clock import Clock, Deadline, SystemClock
+from adapters.ngsp.config import NgspConfig
+from adapters.ngsp.observer import NgspObserver, NullObserver
+from adapters.ngsp.retry import RetryPolicy
+from adapters.ngsp.token import TokenManager
+from contracts.models import Citizen, Household
+
+__all__ = ["CallContext", "NgspClient", "NgspConfig", "counts_against_breaker"]
+
+_T = TypeVar("_T")
+
+_TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})
+
+
+@dataclass(slots=True)
+class CallContext:
+    """Who asks and why (sent on the wire), plus what the call cost (filled in by the client).
+
+    ``attempts`` counts the SOAP requests actually sent (a 401 replay included), so it matches
+    the national side's journal; ``upstream_ms`` is the time spent in them.
+    """
+
+    request_id: str
+    purpose_code: str
+    officer_id: str
+    agency_code: str | None = None
+    traceparent: str | None = None
+    attempts: int = 0
+    upstream_ms: float = 0.0
+    extra_headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class _Call(Generic[_T]):
+    """One logical call and its progress through the attempts."""
+
+    operation: str
+    body: bytes
+    ctx: CallContext
+    deadline: Deadline
+    parse: Callable[[bytes], _T]
+    attempt: int = 0
+
+
+def counts_against_breaker(exc: BaseException) -> bool:
+    """Failures that say the national side is unhealthy.
+
+    Not failures: our own invalid requests (Client faults, other 4xx), credentials problems, and
+    429, which asks us to slow down (the backoff and the budget do that) rather than stop.
+    """
+    if isinstance(exc, UpstreamHTTPError):
+        return exc.status != 429
+    if isinstance(exc, UpstreamFault):
+        return exc.fault_class == "Server"
+    if isinstance(exc, UpstreamRejected):
+        return exc.status >= 500
+    return isinstance(exc, UpstreamUnavailable | UpstreamProtocolError)
+
+
+class NgspClient:
+    def __init__(
+        self,
+        config: NgspConfig,
+        http: httpx.AsyncClient,
+        tokens: TokenManager | None = None,
+        *,
+        observer: NgspObserver | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.config = config
+        self._http = http
+        self._clock = clock or SystemClock()
+        self._observer = observer or NullObserver()
+        self.tokens = tokens or TokenManager(
+            http,
+            config.token_url,
+            config.consumer_key,
+            config.consumer_secret,
+            refresh_margin_s=config.token_refresh_margin_s,
+            timeout_s=config.attempt_timeout_s,
+            clock=self._clock,
+            observer=self._observer,
+        )
+        self._retry = RetryPolicy(
+            max_attempts=config.max_attempts,
+            backoff_initial_s=config.backoff_initial_s,
+            backoff_max_s=config.backoff_max_s,
+            min_attempt_s=config.min_attempt_s,
+        )
+        self._budget = RetryBudget(
+            self._clock,
+            ratio=config.retry_budget_ratio,
+            min_per_s=config.retry_budget_min_per_s,
+            window_s=config.retry_budget_window_s,
+        )
+        self._breaker = CircuitBreaker(
+            self._clock,
+            is_failure=counts_against_breaker,
+            failure_threshold=config.breaker_failure_threshold,
+            failure_rate=config.breaker_failure_rate,
+            min_calls=config.breaker_min_calls,
+            window_s=config.breaker_window_s,
+            open_s=config.breaker_open_s,
+            on_transition=self._observer.on_breaker_transition,
+        )
+
+    @property
+    def breaker(self) -> CircuitBreaker:
+        """The circuit breaker, for ``/readyz`` and metrics: ``state`` and ``retry_after``."""
+        return self._breaker
+
+    async def lookup_citizen(self, number: str, ctx: CallContext) -> Citizen | None:
+        """The citizen with this personal id or CMND; None when the database has no such citizen."""
+        request = self._request(soap.Operation.LOOKUP, number, ctx)
+        return await self._call(request, ctx, soap.parse_lookup)
+
+    async def verify_citizen(
+        self,
+        number: str,
+        ctx: CallContext,
+        *,
+        full_name: str | None = None,
+        birth_date: date | None = None,
+        birth_year: int | None = None,
+        sex: int | None = None,
+    ) -> bool:
+        """Whether the national side confirms a citizen with these details (``TonTai``)."""
+        request = self._request(
+            soap.Operation.VERIFY,
+            number,
+            ctx,
+            full_name=full_name,
+            birth_date=birth_date,
+            birth_year=birth_year,
+            sex=sex,
+        )
+        return await self._call(request, ctx, soap.parse_verify)
+
+    async def household(self, number: str, ctx: CallContext) -> Household | None:
+        """The household of the citizen with this number; None when there is none."""
+        request = self._request(soap.Operation.HOUSEHOLD, number, ctx)
+        return await self._call(request, ctx, soap.parse_household)
+
+    def _request(
+        self,
+        operation: str,
+        number: str,
+        ctx: CallContext,
+        **subject: str | date | int | None,
+    ) -> soap.SoapRequest:
+        return soap.SoapRequest(
+            operation=operation,
+            request_id=ctx.request_id,
+            purpose_code=ctx.purpose_code,
+            integration_code=self.config.integration_code,
+            officer_id=ctx.officer_id,
+            agency_code=ctx.agency_code,
+            number=number,
+            **subject,  # type: ignore[arg-type]
+        )
+
+    # ------------------------------------------------------------ the resilience stack
+
+    async def _call(
+        self, request: soap.SoapRequest, ctx: CallContext, parse: Callable[[bytes], _T]
+    ) -> _T:
+        call = _Call(
+            operation=request.operation,
+            body=soap.build_request(request),
+            ctx=ctx,
+            deadline=Deadline(self._clock, self.config.deadline_s),
+            parse=parse,
+        )
+        retrying = self._retry.retrying(
+            self._clock, call.deadline, self._budget, lambda state: self._report_retry(call, state)
+        )
+        try:
+            result = cast(_T, await retrying(self._attempt, call))
+        except NgspError as exc:
+            self._observer.on_attempt(call.operation, call.attempt, _outcome(exc), None)
+            raise
+        outcome = "not_found" if result is None else "ok"
+        self._observer.on_attempt(call.operation, call.attempt, outcome, None)
+        return result
+
+    def _report_retry(self, call: _Call[_T], state: RetryCallState) -> None:
+        failure = state.outcome.exception() if state.outcome is not None else None
+        outcome = _outcome(failure) if isinstance(failure, NgspError) else "error"
+        self._observer.on_attempt(call.operation, call.attempt, outcome, state.upcoming_sleep)
+
+    async def _attempt(self, call: _Call[_T]) -> _T:
+        call.attempt += 1
+        timeout = min(self.config.attempt_timeout_s, call.deadline.remaining())
+        if timeout <= 0:
+            raise DeadlineExceeded("no time left for an attempt")
+        with self._breaker.guard():
+            if call.attempt == 1:
+                self._budget.record_request()
+            content = await self._timed_exchange(call, limit_s=timeout)
+            return _parsed(call.parse, content)
+
+    async def _timed_exchange(self, call: _Call[_T], *, limit_s: float) -> bytes:
+        started = self._clock.now()
+        try:
+            async with self._clock.timeout(limit_s):
+                return await self._authorized_exchange(call, limit_s=limit_s)
+        except TimeoutError as exc:
+            raise UpstreamTimeout(f"{call.operation} attempt exceeded {limit_s:.2f}s") from exc
+        finally:
+            call.ctx.upstream_ms += (self._clock.now() - started) * 1000
+
+    async def _authorized_exchange(self, call: _Call[_T], *, limit_s: float) -> bytes:
+        token = await self.tokens.get()
+        response = await self._post(call, token, limit_s=limit_s)
+        if response.status_code == 401:  # revoked or expired early: refresh once and replay
+            self.tokens.invalidate(token)
+            response = await self._post(call, await self.tokens.get(), limit_s=limit_s)
+            if response.status_code == 401:
+                raise UpstreamAuthError("NGSP rejected a freshly issued token")
+        return _content_or_raise(response)
+
+    async def _post(self, call: _Call[_T], token: str, *, limit_s: float) -> httpx.Response:
+        call.ctx.attempts += 1
+        try:
+            return await self._http.post(
+                self.config.population_url,
+                content=call.body,
+                headers=_headers(call, token),
+                timeout=limit_s,
+            )
+        except httpx.TimeoutException as exc:
+            raise UpstreamTimeout(f"{call.operation} attempt timed out") from exc
+        except httpx.TransportError as exc:
+            reason = f"{call.operation} transport failure: {type(exc).__name__}"
+            raise UpstreamConnectError(reason) from exc
+
+
+def _headers(call: _Call[_T], token: str) -> dict[str, str]:
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "Content-Type": "text/xml; charset=utf-8",
+        "SOAPAction": f'"{call.operation}"',
+        **call.ctx.extra_headers,
+    }
+    if call.ctx.traceparent:
+        headers["traceparent"] = call.ctx.traceparent
+    return headers
+
+
+def _outcome(exc: NgspError) -> str:
+    status = getattr(exc, "status", None)
+    return exc.code if status is None else f"{exc.code}_{status}"
+
+
+def _content_or_raise(response: httpx.Response) -> bytes:
+    status = response.status_code
+    if status == 200:
+        return response.content
+    if status == 500 and (fault := soap.parse_fault_if_any(response.content)) is not None:
+        raise fault
+    if status in _TRANSIENT_STATUSES:
+        raise UpstreamHTTPError(status, _retry_after(response))
+    raise UpstreamRejected(status)
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None  # HTTP-date form: rare from WSO2; fall back to the backoff schedule
+
+
+def _parsed(parse: Callable[[bytes], _T], content: bytes) -> _T:
+    try:
+        return parse(content)
+    except ValidationError as exc:
+        # Never echo the values: they are personal data. Field locations are enough to debug.
+        fields = sorted({".".join(str(p) for p in error["loc"]) for error in exc.errors()})
+        reason = f"record does not fit the canonical model at {', '.join(fields)}"
+        raise UpstreamProtocolError(reason) from exc
