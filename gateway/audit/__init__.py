@@ -1,0 +1,84 @@
+"""The audit trail: a durable, tamper-evident, queryable record of every personal-data look-up.
+
+Decree 13/2023/NĐ-CP requires a log of every processing of personal data, and a look-up that leaves
+no record must not happen. So the request path hands an :class:`AuditEvent` to the process's one
+:class:`AuditTrail` and answers only once :meth:`AuditTrail.record` returns, which is after the
+record is committed (group commit, one writer); when the trail cannot record, it raises
+:class:`AuditUnavailable` and the gateway answers 503. Records hold a keyed hash and a masked form
+of the subject's number, never the number, and chain to their writer's previous record by a MAC.
+
+:class:`AuditReader` serves auditors and citizens: search, subject look-up (who looked me up),
+CSV / JSON Lines export, chain verification and retention purge. Two stores sit behind one
+interface: SQLite (``sqlite:///var/audit.sqlite3``, the default) and PostgreSQL (production).
+"""
+
+from __future__ import annotations
+
+from gateway.audit._errors import (
+    AuditConfigError,
+    AuditError,
+    AuditQueryError,
+    AuditUnavailable,
+)
+from gateway.audit._export import ExportFormat
+from gateway.audit._migrations import LATEST_VERSION
+from gateway.audit._model import Anchor, AuditEvent, AuditRecord
+from gateway.audit._purge import PurgeReport
+from gateway.audit._query import AuditPage, AuditQuery
+from gateway.audit._reader import AuditReader
+from gateway.audit._seal import AuditKeys
+from gateway.audit._store import AuditStore, open_store
+from gateway.audit._trail import AuditStats, AuditTrail
+from gateway.audit._verify import BreakReason, ChainBreak, ChainReport, VerifyReport
+
+__all__ = [
+    "LATEST_VERSION",
+    "Anchor",
+    "AuditConfigError",
+    "AuditError",
+    "AuditEvent",
+    "AuditKeys",
+    "AuditPage",
+    "AuditQuery",
+    "AuditQueryError",
+    "AuditReader",
+    "AuditRecord",
+    "AuditStats",
+    "AuditStore",
+    "AuditTrail",
+    "AuditUnavailable",
+    "BreakReason",
+    "ChainBreak",
+    "ChainReport",
+    "ExportFormat",
+    "PurgeReport",
+    "VerifyReport",
+    "open_audit_reader",
+    "open_audit_trail",
+    "open_store",
+]
+
+
+def open_audit_trail(
+    dsn: str,
+    *,
+    hmac_key: bytes,
+    writer_id: str,
+    queue_max: int = 10_000,
+    batch_max: int = 500,
+    commit_timeout_s: float = 5.0,
+) -> AuditTrail:
+    """The process's audit writer for the store at ``dsn`` (not started: ``await start()``)."""
+    return AuditTrail(
+        open_store(dsn),
+        AuditKeys(hmac_key),
+        writer_id=writer_id,
+        queue_max=queue_max,
+        batch_max=batch_max,
+        commit_timeout_s=commit_timeout_s,
+    )
+
+
+def open_audit_reader(dsn: str, *, hmac_key: bytes) -> AuditReader:
+    """A reader for the store at ``dsn`` (not opened: ``async with`` it)."""
+    return AuditReader(open_store(dsn), AuditKeys(hmac_key))

@@ -1,0 +1,110 @@
+"""The reading side, for auditors and citizens: search, subject look-up, export, verify, purge.
+
+Used by ``lgsp audit`` and the auditor HTTP API alike. It opens its own store connection, so
+reading never waits behind the writer's commits (SQLite WAL readers do not block the writer).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import TextIO
+
+from contracts.ids import InvalidNumber, parse_number
+from gateway.audit._errors import AuditQueryError
+from gateway.audit._export import ExportFormat, write_export
+from gateway.audit._model import AuditRecord
+from gateway.audit._purge import PurgeReport, purge_before
+from gateway.audit._query import MAX_PAGE, AuditPage, AuditQuery, page_of
+from gateway.audit._seal import AuditKeys
+from gateway.audit._store import AuditStore
+from gateway.audit._verify import VerifyReport, verify_chain
+
+__all__ = ["AuditReader"]
+
+
+class AuditReader:
+    """Reads (and purges) the trail. Use ``async with`` or :meth:`open` / :meth:`close`."""
+
+    def __init__(self, store: AuditStore, keys: AuditKeys) -> None:
+        self._store = store
+        self._keys = keys
+
+    async def __aenter__(self) -> AuditReader:
+        await self.open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def open(self) -> None:
+        await self._store.open()
+
+    async def close(self) -> None:
+        await self._store.close()
+
+    def subject_digest(self, number: str) -> str:
+        """The keyed hash under which a citizen's number is stored."""
+        try:
+            parse_number(number)
+        except InvalidNumber as exc:
+            raise AuditQueryError(f"not a citizen number: {exc.detail}") from exc
+        return self._keys.subject_digest(number)
+
+    async def search(
+        self,
+        query: AuditQuery | None = None,
+        *,
+        limit: int = 50,
+        cursor: int | None = None,
+        newest_first: bool = True,
+    ) -> AuditPage:
+        """One page of the records matching ``query``."""
+        if not 1 <= limit <= MAX_PAGE:
+            raise AuditQueryError(f"limit must be between 1 and {MAX_PAGE}")
+        records = await self._store.search(
+            query or AuditQuery(), cursor=cursor, newest_first=newest_first, limit=limit
+        )
+        return page_of(records, limit)
+
+    async def subject(
+        self, number: str, *, limit: int = 50, cursor: int | None = None
+    ) -> AuditPage:
+        """Who looked this citizen up, when and why: newest first (the Data Tracker view)."""
+        query = AuditQuery(subject_hmac=self.subject_digest(number))
+        return await self.search(query, limit=limit, cursor=cursor)
+
+    async def iter_records(self, query: AuditQuery | None = None) -> AsyncIterator[AuditRecord]:
+        """Every matching record, oldest first, page by page."""
+        cursor: int | None = None
+        while True:
+            page = await self.search(query, limit=MAX_PAGE, cursor=cursor, newest_first=False)
+            for record in page.records:
+                yield record
+            if page.next_cursor is None:
+                return
+            cursor = page.next_cursor
+
+    async def export(self, out: TextIO, fmt: ExportFormat, query: AuditQuery | None = None) -> int:
+        """Write the matching records as CSV or JSON Lines; return how many."""
+        return await write_export(self.iter_records(query), out, fmt)
+
+    async def verify(self, writer_id: str | None = None) -> VerifyReport:
+        """Recompute one chain, or every chain in the store."""
+        writers = [writer_id] if writer_id is not None else await self._store.writers()
+        return VerifyReport(
+            tuple([await verify_chain(self._store, self._keys, w) for w in writers])
+        )
+
+    async def purge(self, older_than: datetime, export_path: Path) -> PurgeReport:
+        """Archive then delete records older than ``older_than``; chains stay verifiable."""
+        if older_than.tzinfo is None:
+            raise AuditQueryError("the purge cutoff must carry a timezone (UTC if unsure)")
+        return await purge_before(self._store, self._keys, older_than, export_path)

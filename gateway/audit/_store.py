@@ -1,0 +1,125 @@
+"""The one store interface both back-ends implement, and the DSN that picks one.
+
+``sqlite:///relative/path.sqlite3`` or ``sqlite:////absolute/path.sqlite3`` selects
+:class:`~gateway.audit._sqlite.SqliteStore`; ``postgresql://…`` (optionally ``?schema=name``)
+selects :class:`~gateway.audit._postgres.PostgresStore`. Every method raises
+:class:`~gateway.audit.AuditUnavailable` when the store cannot answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from gateway.audit._errors import AuditConfigError
+from gateway.audit._model import GENESIS, Anchor, AuditRecord, ChainHead
+from gateway.audit._postgres import PostgresStore
+from gateway.audit._query import AuditQuery
+from gateway.audit._sqlite import SqliteStore
+
+__all__ = ["AuditStore", "chain_head", "iter_chain", "open_store"]
+
+_SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+_CHAIN_PAGE = 2000
+_BEFORE_ALL = -(2**63)  # a tampered seq may be anything: read chains from the very bottom
+
+
+class AuditStore(Protocol):
+    async def open(self) -> None:
+        """Connect and bring the schema to its version (migrations run here)."""
+
+    async def close(self) -> None: ...
+
+    async def ping(self) -> None: ...
+
+    async def schema_version(self) -> int: ...
+
+    async def append(self, records: Sequence[AuditRecord]) -> None:
+        """Store one writer's consecutive records in one durable transaction, all or none.
+
+        Compare-and-append: unless the first record links to the chain's head as stored (its
+        last record, else its purge anchor, else genesis), nothing is stored and
+        ``AuditUnavailable("chain_conflict")`` is raised, so no failure or race leaves a gap.
+        """
+
+    async def last_link(self, writer_id: str) -> ChainHead | None:
+        """The writer's highest-``seq`` record, if any is left."""
+
+    async def anchor(self, writer_id: str) -> Anchor | None:
+        """The writer's latest purge anchor, if it was ever purged."""
+
+    async def search(
+        self, query: AuditQuery, *, cursor: int | None, newest_first: bool, limit: int
+    ) -> list[AuditRecord]: ...
+
+    async def chain_page(
+        self, writer_id: str, *, after_seq: int, limit: int
+    ) -> list[AuditRecord]: ...
+
+    async def seq_of_hash(self, writer_id: str, hash_: str) -> int | None: ...
+
+    async def writers(self) -> list[str]: ...
+
+    async def purge_bounds(self, cutoff: datetime) -> dict[str, tuple[int | None, int]]:
+        """Per writer: the first ``seq`` at or after ``cutoff`` (None if none) and the last."""
+
+    async def purge(self, anchors: Sequence[Anchor]) -> int:
+        """Record the anchors and delete each writer's records up to its anchor, atomically."""
+
+
+async def chain_head(store: AuditStore, writer_id: str) -> ChainHead:
+    """Where the writer's chain continues: its last record, else its purge anchor, else genesis."""
+    head = await store.last_link(writer_id)
+    if head is not None:
+        return head
+    anchor = await store.anchor(writer_id)
+    return anchor.head if anchor is not None else GENESIS
+
+
+async def iter_chain(
+    store: AuditStore, writer_id: str, *, until_seq: int | None = None
+) -> AsyncIterator[AuditRecord]:
+    """The writer's records in ``seq`` order, page by page (memory stays flat)."""
+    after = _BEFORE_ALL
+    while page := await store.chain_page(writer_id, after_seq=after, limit=_CHAIN_PAGE):
+        for record in page:
+            if until_seq is not None and record.seq > until_seq:
+                return
+            yield record
+        after = page[-1].seq
+
+
+def open_store(dsn: str, *, migrate_to: int | None = None) -> AuditStore:
+    """The store a DSN names (not yet opened)."""
+    scheme = dsn.partition(":")[0].lower()
+    if scheme == "sqlite":
+        return SqliteStore(_sqlite_path(dsn), migrate_to=migrate_to)
+    if scheme in ("postgresql", "postgres"):
+        url, schema = _postgres_target(dsn)
+        return PostgresStore(url, schema=schema, migrate_to=migrate_to)
+    raise AuditConfigError(
+        f"unknown audit store {scheme!r}: use sqlite:///path/to/audit.sqlite3 or postgresql://…"
+    )
+
+
+def _sqlite_path(dsn: str) -> Path:
+    prefix = "sqlite:///"
+    path = dsn[len(prefix) :] if dsn.startswith(prefix) else ""
+    if not path or path == ":memory:":
+        raise AuditConfigError(
+            "an SQLite audit DSN names a file: sqlite:///relative.sqlite3 or sqlite:////abs.sqlite3"
+        )
+    return Path(path)
+
+
+def _postgres_target(dsn: str) -> tuple[str, str]:
+    parts = urlsplit(dsn)
+    params = dict(parse_qsl(parts.query))
+    schema = params.pop("schema", "public")
+    if not _SCHEMA_NAME.fullmatch(schema):
+        raise AuditConfigError(f"audit schema name {schema!r} is not a lower-case identifier")
+    return urlunsplit(parts._replace(query=urlencode(params))), schema

@@ -1,0 +1,110 @@
+"""Chain verification: recompute every writer's chain and name its first broken record.
+
+A record is checked in ``seq`` order against two facts: its MAC must match its content (else it
+was **modified**, or forged), and its ``prev_hash`` must be the hash of the record before it (or
+of the purge anchor, or genesis). When the link is wrong, the missing predecessor is looked for
+elsewhere in the chain: found means the record was **reordered**; not found means the record it
+followed was **deleted**. Reading page by page keeps memory flat however long the chain is.
+
+What a chain cannot show alone: the newest records of a writer cut off at the tail. The head
+(``AuditStats.head_seq``) is logged by the writer, which an outside witness can compare.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from gateway.audit._model import GENESIS, AuditRecord, ChainHead
+from gateway.audit._seal import AuditKeys
+from gateway.audit._store import AuditStore, iter_chain
+
+__all__ = ["BreakReason", "ChainBreak", "ChainReport", "VerifyReport", "verify_chain"]
+
+
+class BreakReason(StrEnum):
+    MODIFIED = "modified"
+    DELETED = "deleted"
+    REORDERED = "reordered"
+
+
+@dataclass(frozen=True, slots=True)
+class ChainBreak:
+    """The first record of a chain that does not verify, and why."""
+
+    reason: BreakReason
+    seq: int
+    record_id: int | None
+    request_id: str | None
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChainReport:
+    writer_id: str
+    records_checked: int
+    first_break: ChainBreak | None
+
+    @property
+    def ok(self) -> bool:
+        return self.first_break is None
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyReport:
+    chains: tuple[ChainReport, ...]
+
+    @property
+    def ok(self) -> bool:
+        return all(chain.ok for chain in self.chains)
+
+    @property
+    def records_checked(self) -> int:
+        return sum(chain.records_checked for chain in self.chains)
+
+
+async def verify_chain(store: AuditStore, keys: AuditKeys, writer_id: str) -> ChainReport:
+    """Check one writer's chain from its anchor (or genesis) to its last record."""
+    start, anchor_break = await _chain_start(store, keys, writer_id)
+    if anchor_break is not None:
+        return ChainReport(writer_id, 0, anchor_break)
+    expected, checked = start.hash, 0
+    async for record in iter_chain(store, writer_id):
+        broken = await _check(store, keys, record, expected)
+        if broken is not None:
+            return ChainReport(writer_id, checked, broken)
+        expected, checked = record.hash, checked + 1
+    return ChainReport(writer_id, checked, None)
+
+
+async def _chain_start(
+    store: AuditStore, keys: AuditKeys, writer_id: str
+) -> tuple[ChainHead, ChainBreak | None]:
+    anchor = await store.anchor(writer_id)
+    if anchor is None:
+        return GENESIS, None
+    if keys.anchor_mac(anchor) != anchor.mac:
+        detail = "the purge anchor no longer matches its MAC"
+        return anchor.head, ChainBreak(BreakReason.MODIFIED, anchor.seq, None, None, detail)
+    return anchor.head, None
+
+
+async def _check(
+    store: AuditStore, keys: AuditKeys, record: AuditRecord, expected_prev: str
+) -> ChainBreak | None:
+    if keys.record_mac(record) != record.hash:
+        return _break(BreakReason.MODIFIED, record, "its content no longer matches its MAC")
+    if record.prev_hash == expected_prev:
+        return None
+    found = await store.seq_of_hash(record.writer_id, record.prev_hash)
+    if found is None:
+        return _break(
+            BreakReason.DELETED, record, f"the record it follows ({record.prev_hash[:12]}…) is gone"
+        )
+    return _break(
+        BreakReason.REORDERED, record, f"it follows the record at seq {found}, not its predecessor"
+    )
+
+
+def _break(reason: BreakReason, record: AuditRecord, detail: str) -> ChainBreak:
+    return ChainBreak(reason, record.seq, record.id, record.request_id, detail)

@@ -1,0 +1,154 @@
+"""``lgsp audit``: the auditor's commands, their output and their exit codes."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import orjson
+import pytest
+from typer.testing import CliRunner
+
+from gateway.audit import AuditTrail
+from gateway.audit.cli import audit_app
+from tests.gateway.audit.support import KEY, PERSONAL_ID, execute, make_event
+
+runner = CliRunner()
+
+
+@pytest.fixture
+async def recorded(trail: AuditTrail, audit_dsn: str) -> dict[str, str]:
+    """Five look-ups, two of them a year old; the CLI's environment for this store."""
+    old = datetime.now(UTC) - timedelta(days=400)
+    for i in range(5):
+        await trail.record(
+            make_event(
+                request_id=f"r{i}",
+                occurred_at=old if i < 2 else datetime.now(UTC),
+                officer_id="officer-17" if i % 2 else "officer-23",
+            )
+        )
+    return {"LGSP_AUDIT_DSN": audit_dsn, "LGSP_AUDIT_HMAC_KEY": KEY.decode()}
+
+
+async def _invoke(env: dict[str, str], *args: str) -> tuple[int, str]:
+    """Run a command as a user would; it runs its own event loop, so off this one."""
+    result = await asyncio.to_thread(runner.invoke, audit_app, list(args), env=env)
+    return result.exit_code, result.output
+
+
+async def test_verify_passes_on_an_intact_trail(recorded: dict[str, str]) -> None:
+    code, output = await _invoke(recorded, "verify", "--json")
+    assert code == 0
+    assert orjson.loads(output)["records_checked"] == 5
+
+
+async def test_verify_fails_and_names_the_tampered_record(
+    recorded: dict[str, str], audit_dsn: str
+) -> None:
+    await execute(audit_dsn, "UPDATE audit_records SET purpose_code = '9.999999' WHERE seq = 3")
+    code, output = await _invoke(recorded, "verify", "--json")
+    assert code == 1
+    [chain] = orjson.loads(output)["chains"]
+    assert chain["first_break"]["reason"] == "modified"
+    assert chain["first_break"]["request_id"] == "r2"
+
+
+async def test_verify_table_for_people(recorded: dict[str, str], audit_dsn: str) -> None:
+    await execute(audit_dsn, "DELETE FROM audit_records WHERE seq = 2")
+    code, output = await _invoke(recorded, "verify")
+    assert code == 1
+    assert "deleted" in output
+    assert "seq 3 (request r2)" in output
+
+
+async def test_search_filters_and_pages(recorded: dict[str, str]) -> None:
+    code, output = await _invoke(recorded, "search", "--officer", "officer-17", "--json")
+    assert code == 0
+    assert [r["request_id"] for r in orjson.loads(output)["records"]] == ["r3", "r1"]
+    code, output = await _invoke(recorded, "search", "--limit", "2", "--oldest-first", "--json")
+    page = orjson.loads(output)
+    assert [r["request_id"] for r in page["records"]] == ["r0", "r1"]
+    code, output = await _invoke(
+        recorded, "search", "--limit", "2", "--cursor", str(page["next_cursor"]), "--json"
+    )
+    assert code == 0
+
+
+async def test_search_by_time(recorded: dict[str, str]) -> None:
+    since = (datetime.now(UTC) - timedelta(days=30)).date().isoformat()
+    code, output = await _invoke(recorded, "search", "--since", since, "--json")
+    assert code == 0
+    assert len(orjson.loads(output)["records"]) == 3
+
+
+async def test_subject_shows_masked_numbers_only(recorded: dict[str, str]) -> None:
+    """The Data Tracker view names officers and purposes, never the number in clear."""
+    code, output = await _invoke(recorded, "subject", PERSONAL_ID)
+    assert code == 0
+    assert "officer-17" in output
+    assert PERSONAL_ID not in output
+
+
+async def test_export_csv_to_a_file(recorded: dict[str, str], tmp_path: Path) -> None:
+    target = tmp_path / "audit.csv"
+    code, _ = await _invoke(recorded, "export", "--format", "csv", "--output", str(target))
+    assert code == 0
+    assert len(target.read_text().splitlines()) == 1 + 5
+
+
+async def test_export_jsonl_to_stdout(recorded: dict[str, str]) -> None:
+    code, output = await _invoke(recorded, "export", "--officer", "officer-23")
+    lines = [line for line in output.splitlines() if line.startswith("{")]
+    assert code == 0
+    assert [orjson.loads(line)["request_id"] for line in lines] == ["r0", "r2", "r4"]
+
+
+async def test_purge_by_age(recorded: dict[str, str], tmp_path: Path) -> None:
+    archive = tmp_path / "archive.jsonl"
+    code, output = await _invoke(
+        recorded, "purge", "--older-than", "365d", "--export", str(archive), "--yes", "--json"
+    )
+    assert code == 0
+    assert orjson.loads(output)["records_purged"] == 2
+    assert len(archive.read_text().splitlines()) == 2
+    code, _ = await _invoke(recorded, "verify")
+    assert code == 0
+
+
+async def test_purge_asks_before_deleting(recorded: dict[str, str], tmp_path: Path) -> None:
+    archive = tmp_path / "archive.jsonl"
+    result = await asyncio.to_thread(
+        runner.invoke,
+        audit_app,
+        ["purge", "--older-than", "365d", "--export", str(archive)],
+        input="n\n",
+        env=recorded,
+    )
+    assert result.exit_code == 1
+    assert not archive.exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "code", "message"),
+    [
+        pytest.param(["verify"], {"LGSP_AUDIT_HMAC_KEY": ""}, 2, "no audit HMAC key", id="no-key"),
+        pytest.param(["verify", "--hmac-key", "short"], {}, 2, "at least 16 bytes", id="short-key"),
+        pytest.param(
+            ["verify", "--dsn", "postgresql://postgres@127.0.0.1:1/x"],
+            {},
+            3,
+            "audit store unavailable",
+            id="store-down",
+        ),
+        pytest.param(["subject", "12345"], {}, 2, "not a citizen number", id="bad-number"),
+        pytest.param(["search", "--since", "yesterday"], {}, 2, "ISO 8601", id="bad-time"),
+    ],
+)
+async def test_bad_input_and_outages_have_clear_errors(
+    recorded: dict[str, str], args: list[str], env: dict[str, str], code: int, message: str
+) -> None:
+    exit_code, output = await _invoke({**recorded, **env}, *args)
+    assert exit_code == code
+    assert message in output
