@@ -2,8 +2,11 @@
 
 A pure ASGI middleware (no ``BaseHTTPMiddleware``: it costs a task and a queue per request). It
 accepts a well-formed ``X-Request-ID`` or makes one, echoes it on every answer, accepts or starts a
-W3C ``traceparent``, and logs exactly one ``request_completed`` event per request with what the
-handlers left in ``request.state`` (client, purpose, problem code, upstream attempts, audit time).
+W3C ``traceparent``, binds both ids to structlog's context variables so every event logged while
+the request runs carries them, and ends with exactly one ``request_completed`` event built from
+what the handlers left in ``request.state`` (client, purpose, problem code, upstream attempts and
+time, audit time), plus the breaker's state for calls that reached the adapter. The same facts
+feed the request metrics.
 """
 
 from __future__ import annotations
@@ -14,10 +17,12 @@ import time
 from typing import Any
 
 import orjson
+import structlog
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.logs import get_logger
+from gateway.observability import Observability, RequestSample
 
 __all__ = ["RequestContextMiddleware", "TraceContext"]
 
@@ -31,7 +36,6 @@ _STATE_FIELDS = (
     "problem_code",
     "upstream_attempts",
     "upstream_ms",
-    "breaker_state",
     "audit_ms",
 )
 
@@ -43,7 +47,7 @@ class TraceContext:
 
     def __init__(self, header: str | None) -> None:
         match = _TRACEPARENT.fullmatch(header or "")
-        if match and match.group(1) != "0" * 32:
+        if match and match.group(1) != "0" * 32 and match.group(2) != "0" * 16:
             self.trace_id, self.parent_id, self.flags = match.groups()
         else:
             self.trace_id, self.parent_id, self.flags = secrets.token_hex(16), None, "01"
@@ -62,8 +66,9 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, observability: Observability | None = None) -> None:
         self.app = app
+        self.observability = observability
         self.log = get_logger("gateway.request")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -89,28 +94,61 @@ class RequestContextMiddleware:
                 headers["traceparent"] = trace.child_traceparent()
             await send(message)
 
-        try:
-            if offered is not None and offered != request_id:
-                await _bad_request_id(scope, send_with_context, request_id)
-                state["problem_code"] = "invalid_request_id"
-            else:
-                await self.app(scope, receive, send_with_context)
-        finally:
-            self._completed(scope, state, status, started)
+        with structlog.contextvars.bound_contextvars(
+            request_id=request_id, trace_id=trace.trace_id
+        ):
+            try:
+                if offered is not None and offered != request_id:
+                    await _bad_request_id(scope, send_with_context, request_id)
+                    state["problem_code"] = "invalid_request_id"
+                else:
+                    await self.app(scope, receive, send_with_context)
+            except Exception:  # answered 500 further out (ServerErrorMiddleware); say why here
+                state.setdefault("problem_code", "internal_error")
+                raise
+            finally:
+                self._completed(scope, state, status, time.perf_counter() - started)
 
-    def _completed(self, scope: Scope, state: dict[str, Any], status: int, started: float) -> None:
-        route = scope.get("route")
+    def _completed(self, scope: Scope, state: dict[str, Any], status: int, seconds: float) -> None:
+        route = getattr(scope.get("route"), "path", None) or "unmatched"
         fields = {name: state[name] for name in _STATE_FIELDS if state.get(name) is not None}
+        if "operation" in fields and self.observability is not None:
+            fields["breaker_state"] = self.observability.breaker_state()
         self.log.info(
             "request_completed",
             request_id=state["request_id"],
             trace_id=state["trace"].trace_id,
             method=scope["method"],
-            route=getattr(route, "path", None) or "unmatched",
+            route=route,
             status=status,
-            latency_ms=round((time.perf_counter() - started) * 1000, 3),
+            latency_ms=round(seconds * 1000, 3),
             **fields,
         )
+        if self.observability is not None:
+            self.observability.metrics.observe_request(
+                _sample(route, scope["method"], status, seconds, state)
+            )
+
+
+def _seconds(milliseconds: float | None) -> float | None:
+    return None if milliseconds is None else milliseconds / 1000
+
+
+def _sample(
+    route: str, method: str, status: int, seconds: float, state: dict[str, Any]
+) -> RequestSample:
+    attempts = state.get("upstream_attempts") or 0
+    return RequestSample(
+        route=route,
+        method=method,
+        status=status,
+        client=state.get("client_id") or "anonymous",
+        seconds=seconds,
+        operation=state.get("operation"),
+        problem_code=state.get("problem_code"),
+        upstream_seconds=_seconds(state.get("upstream_ms")) if attempts else None,
+        audit_seconds=_seconds(state.get("audit_ms")),
+    )
 
 
 async def _bad_request_id(scope: Scope, send: Send, request_id: str) -> None:
