@@ -8,19 +8,23 @@ description names the QCVN 109 element it comes from.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "Address",
     "Citizen",
+    "ClientGrants",
     "Household",
     "HouseholdHead",
     "HouseholdMember",
     "PersonRef",
     "Problem",
     "Sex",
+    "VerifyFields",
+    "VerifyRequest",
+    "VerifyResult",
 ]
 
 PartialDate = Annotated[
@@ -143,3 +147,53 @@ class Problem(BaseModel):
 
     def to_json_dict(self) -> dict[str, Any]:
         return self.model_dump(exclude_none=True)
+
+
+FieldVerdict = Literal["match", "mismatch", "not_provided"]
+
+
+class VerifyRequest(_Model):
+    """What a citizen typed into a form, to be checked against the national record."""
+
+    number: str = Field(
+        description="12-digit personal id or 9-digit CMND.", examples=["054092000123"]
+    )
+    full_name: str | None = Field(None, max_length=200, examples=["Nguyễn Văn An"])
+    date_of_birth: PartialDate | None = None
+    sex: Literal["male", "female"] | None = None
+    strategy: Literal["exact", "normalised"] = Field(
+        "exact",
+        description="exact: same characters (NFC). normalised: ignore case, spacing and "
+        "diacritics; only for clients granted it.",
+    )
+
+
+class VerifyFields(_Model):
+    full_name: FieldVerdict = "not_provided"
+    date_of_birth: FieldVerdict = "not_provided"
+    sex: FieldVerdict = "not_provided"
+
+
+class VerifyResult(_Model):
+    """Whether every provided field matches; never the stored values themselves."""
+
+    match: bool = Field(
+        description="True when the citizen exists and every provided field matches."
+    )
+    strategy: Literal["exact", "normalised"]
+    fields: VerifyFields
+
+
+class ClientGrants(_Model):
+    """What the calling client may do (``GET /api/v1/me``)."""
+
+    client_id: str
+    name: str
+    agency_code: str
+    operations: list[str]
+    field_set: str
+    fields: list[str]
+    verify_strategies: list[str]
+    purpose_codes: list[str] | None
+    rate_per_s: float
+    burst: int

@@ -6,13 +6,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
-from fastapi import FastAPI
-from fastapi.responses import ORJSONResponse
+from fastapi import Depends, FastAPI
 
-from gateway.api import citizens, health, oauth
+from gateway.api import citizens, health, jobs, me, oauth, operations
 from gateway.errors import install_problem_handlers
+from gateway.limits import SizeLimitMiddleware
 from gateway.logs import configure_logging, get_logger
 from gateway.middleware import RequestContextMiddleware
+from gateway.observability import Observability, refuse_during_maintenance
 from gateway.runtime import build_runtime
 from gateway.settings import Settings
 
@@ -34,12 +35,14 @@ def create_app(
     settings = settings or Settings()
     configure_logging(settings.log_level, settings.log_format)
     log = get_logger("gateway")
+    observability = Observability.from_settings(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtime = build_runtime(settings, http)
+        runtime = build_runtime(settings, http, observer=observability.ngsp_observer)
         await runtime.start()
         app.state.runtime = runtime
+        observability.watch(audit=runtime.audit, ngsp=runtime.ngsp)
         log.info("gateway_started", settings=settings.redacted())
         try:
             yield
@@ -52,10 +55,14 @@ def create_app(
         version="1.0.0",
         description=DESCRIPTION,
         lifespan=lifespan,
-        default_response_class=ORJSONResponse,
+        dependencies=[Depends(refuse_during_maintenance)],
     )
     install_problem_handlers(app)
-    for module in (oauth, citizens, health):
+    app.state.observability = observability
+    for module in (oauth, citizens, jobs, me, health, operations):
         app.include_router(module.router)
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(SizeLimitMiddleware)
+    app.add_middleware(  # outermost: ids and logs for every answer
+        RequestContextMiddleware, observability=observability
+    )
     return app

@@ -208,6 +208,14 @@ def _http_exception(request: Request, exc: StarletteHTTPException) -> Response:
     )
 
 
+_VALIDATION_CODES = {
+    "json_invalid": "malformed_body",
+    "model_attributes_type": "malformed_body",
+    "extra_forbidden": "unknown_field",
+    "missing": "missing_field",
+}
+
+
 def _validation_error(request: Request, exc: RequestValidationError) -> Response:
     errors = [
         {
@@ -217,10 +225,12 @@ def _validation_error(request: Request, exc: RequestValidationError) -> Response
         }
         for err in exc.errors()
     ]
-    malformed = any(err["type"] in {"json_invalid", "model_attributes_type"} for err in errors)
+    codes = {_VALIDATION_CODES.get(err["type"], "invalid_field") for err in errors}
+    code = codes.pop() if len(codes) == 1 else "invalid_request"
+    malformed = code == "malformed_body"
     return problem_response(
         400 if malformed else 422,
-        "malformed_body" if malformed else "invalid_request",
+        code,
         "Malformed request" if malformed else "Invalid input",
         "The request does not match the API contract; see errors.",
         request=request,

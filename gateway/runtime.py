@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import os
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 
-from adapters.ngsp import NgspClient, NgspConfig
+from adapters.ngsp import NgspClient, NgspConfig, NgspObserver
 from adapters.ngsp.transport import create_http_client
 from gateway.audit import AuditTrail, open_audit_trail
+from gateway.jobs import JobService, open_job_service
 from gateway.ratelimit import MemoryRateLimiter, RateLimiter
+from gateway.ratelimit.redis import RedisRateLimiter
 from gateway.security.clients import ClientRegistry, demo_client
 from gateway.security.tokens import TokenIssuer
 from gateway.settings import Settings
@@ -28,11 +30,17 @@ class Runtime:
     clients: ClientRegistry
     tokens: TokenIssuer
     rate_limiter: RateLimiter
+    jobs: JobService = field(init=False)  # bulk verification: store + this process's worker
+
+    def __post_init__(self) -> None:
+        self.jobs = open_job_service(self.settings, self.ngsp, self.audit)
 
     async def start(self) -> None:
         await self.audit.start()
+        await self.jobs.start()
 
     async def close(self) -> None:
+        await self.jobs.close()  # first: its worker still records audit events while it stops
         await self.audit.close()
         await self.rate_limiter.close()
         await self.http.aclose()
@@ -46,8 +54,25 @@ def ngsp_config(settings: Settings) -> NgspConfig:
         population_path=settings.ngsp_population_path,
         token_path=settings.ngsp_token_path,
         integration_code=settings.ngsp_integration_code,
-        attempt_timeout_s=settings.ngsp_attempt_timeout_s,
+        **{name: getattr(settings, f"ngsp_{name}") for name in _RESILIENCE_SETTINGS},
     )
+
+
+# NgspConfig fields that the settings expose one to one as LGSP_NGSP_<NAME>.
+_RESILIENCE_SETTINGS = (
+    "attempt_timeout_s",
+    "deadline_s",
+    "max_attempts",
+    "backoff_initial_s",
+    "backoff_max_s",
+    "retry_budget_ratio",
+    "retry_budget_min_per_s",
+    "breaker_failure_threshold",
+    "breaker_failure_rate",
+    "breaker_min_calls",
+    "breaker_window_s",
+    "breaker_open_s",
+)
 
 
 def client_registry(settings: Settings) -> ClientRegistry:
@@ -56,7 +81,18 @@ def client_registry(settings: Settings) -> ClientRegistry:
     return ClientRegistry(clients=[demo_client()] if settings.is_dev else [])
 
 
-def build_runtime(settings: Settings, http: httpx.AsyncClient | None = None) -> Runtime:
+def rate_limiter(settings: Settings) -> RateLimiter:
+    if settings.rate_limit_backend == "redis":
+        return RedisRateLimiter(settings.redis_url)
+    return MemoryRateLimiter()
+
+
+def build_runtime(
+    settings: Settings,
+    http: httpx.AsyncClient | None = None,
+    *,
+    observer: NgspObserver | None = None,
+) -> Runtime:
     """Wire the runtime; ``http`` lets tests join the adapter to an in-process mock."""
     http = http or create_http_client(
         settings.ngsp_transport, max_connections=settings.ngsp_max_connections
@@ -65,7 +101,7 @@ def build_runtime(settings: Settings, http: httpx.AsyncClient | None = None) -> 
     return Runtime(
         settings=settings,
         http=http,
-        ngsp=NgspClient(ngsp_config(settings), http),
+        ngsp=NgspClient(ngsp_config(settings), http, observer=observer),
         audit=open_audit_trail(
             settings.audit_dsn,
             hmac_key=settings.audit_hmac_key.get_secret_value().encode(),
@@ -76,5 +112,5 @@ def build_runtime(settings: Settings, http: httpx.AsyncClient | None = None) -> 
         tokens=TokenIssuer(
             settings.token_signing_key.get_secret_value(), settings.token_lifetime_s
         ),
-        rate_limiter=MemoryRateLimiter(),
+        rate_limiter=rate_limiter(settings),
     )

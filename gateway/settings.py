@@ -40,7 +40,18 @@ class Settings(BaseSettings):
     ngsp_integration_code: str = Field("LGSP-PY", description="MaTichHop sent on every request.")
     ngsp_transport: Literal["aiohttp", "httpx"] = "aiohttp"
     ngsp_max_connections: int = Field(100, ge=1)
-    ngsp_attempt_timeout_s: float = Field(3.0, gt=0)
+    ngsp_attempt_timeout_s: float = Field(3.0, gt=0, description="Limit of one attempt.")
+    ngsp_deadline_s: float = Field(8.0, gt=0, description="Limit of a whole call with retries.")
+    ngsp_max_attempts: int = Field(3, ge=1, le=10)
+    ngsp_backoff_initial_s: float = Field(0.2, ge=0)
+    ngsp_backoff_max_s: float = Field(2.0, ge=0)
+    ngsp_retry_budget_ratio: float = Field(0.2, ge=0, le=1, description="Retries / requests.")
+    ngsp_retry_budget_min_per_s: float = Field(1.0, ge=0)
+    ngsp_breaker_failure_threshold: int = Field(5, ge=1, description="Failures in a row.")
+    ngsp_breaker_failure_rate: float = Field(0.5, gt=0, le=1)
+    ngsp_breaker_min_calls: int = Field(20, ge=1)
+    ngsp_breaker_window_s: float = Field(10.0, gt=0)
+    ngsp_breaker_open_s: float = Field(10.0, gt=0, description="Cool-down before a probe.")
 
     # --- portal clients and their tokens ----------------------------------------------------
     clients_file: Path | None = Field(
@@ -49,15 +60,43 @@ class Settings(BaseSettings):
     token_signing_key: SecretStr = SecretStr(DEV_SIGNING_KEY)
     token_lifetime_s: int = Field(900, ge=60, le=86_400)
 
+    rate_limit_backend: Literal["memory", "redis"] = Field(
+        "memory", description="memory: per process; redis: one limit across replicas."
+    )
+    redis_url: str = "redis://127.0.0.1:6379/0"
+
     # --- audit -------------------------------------------------------------------------------
     audit_dsn: str = "sqlite:///var/audit.sqlite3"
     audit_hmac_key: SecretStr = SecretStr(DEV_AUDIT_KEY)
     audit_writer_id: str | None = Field(None, description="Chain id; default host:pid.")
     audit_queue_max: int = Field(10_000, ge=1)
 
+    # --- bulk verification jobs (docs/jobs.md) -----------------------------------------------
+    jobs_dsn: str = Field(
+        "sqlite:///var/jobs.sqlite3",
+        description="Job store: sqlite:///path (one process) or postgresql://…[?schema=name].",
+    )
+    jobs_worker: bool = Field(True, description="Run a job worker in this process.")
+    jobs_concurrency: int = Field(8, ge=1, le=256, description="Rows in flight per worker.")
+    jobs_upstream_rate_per_s: float = Field(
+        20.0, gt=0, description="Upstream calls per second for jobs, per worker (process)."
+    )
+    jobs_lease_s: float = Field(30.0, gt=0, description="How long a worker holds claimed rows.")
+    jobs_retention_hours: float = Field(
+        72.0, gt=0, description="Results are erased this long after a job finishes."
+    )
+    jobs_max_rows: int = Field(2_000_000, ge=1, description="Most data rows in one upload.")
+
     # --- operations --------------------------------------------------------------------------
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["json", "console", "auto"] = "auto"
+    admin_token: SecretStr | None = Field(
+        None, description="Bearer token for /admin/*; unset = admin endpoints disabled."
+    )
+    maintenance_file: Path | None = Field(
+        None, description="Maintenance flag file: exists = on; share it across replicas."
+    )
+    readiness_cache_s: float = Field(2.0, ge=0, description="How long /readyz reuses its checks.")
 
     @property
     def is_dev(self) -> bool:
@@ -76,6 +115,8 @@ class Settings(BaseSettings):
             unsafe.append("token_signing_key (shorter than 32 characters)")
         if self.clients_file is None:
             unsafe.append("clients_file (production has no demo client)")
+        if self.admin_token is not None and len(self.admin_token.get_secret_value()) < 32:
+            unsafe.append("admin_token (shorter than 32 characters)")
         if unsafe:
             raise ValueError("unsafe production settings: " + ", ".join(sorted(set(unsafe))))
         return self
