@@ -21,6 +21,9 @@ from gateway.settings import Settings
 from mocks.app import create_mock_app
 from mocks.settings import MockSettings
 
+# No personal data the suite handles may appear in clear in its output (tests/pii_guard.py).
+pytest_plugins = ["tests.pii_guard"]
+
 PURPOSE_HEADERS = {"X-Purpose-Code": "1.001612", "X-Officer-Id": "officer-17"}
 
 
