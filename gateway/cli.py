@@ -6,14 +6,21 @@ once for a laptop (what ``make run`` calls).
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import time
+from pathlib import Path
 from typing import Annotated
 
 import typer
 import uvicorn
+from fastapi import FastAPI
 
+from gateway.audit.cli import audit_app
+from gateway.jobs.cli import jobs_app, verify_batch
+from gateway.observability.cli import maintenance_app
+from gateway.security.cli import clients_app
 from gateway.settings import Settings
 
 __all__ = ["app"]
@@ -78,6 +85,35 @@ def dev(
         mock.join(5)
 
 
+@app.command()
+def openapi(
+    output: Annotated[
+        Path | None, typer.Option(help="Write here instead of standard output.")
+    ] = None,
+) -> None:
+    """Print the gateway's OpenAPI document (make openapi commits it to contracts/openapi/)."""
+    from gateway.app import create_app
+
+    text = openapi_json(create_app(Settings()))
+    if output is None:
+        typer.echo(text)
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+
+
+def openapi_json(application: FastAPI) -> str:
+    """The schema as stable, reviewable JSON (sorted keys, indented, trailing newline)."""
+    return json.dumps(application.openapi(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+app.add_typer(clients_app, name="clients")
+app.add_typer(audit_app, name="audit", help="Verify, search, export and purge the audit trail.")
+app.add_typer(maintenance_app, name="maintenance")
+app.add_typer(jobs_app, name="jobs")
+app.command("verify-batch")(verify_batch)
+
+
 def _mount_optional() -> None:
     try:
         from mocks.cli import mock_app
@@ -87,3 +123,7 @@ def _mount_optional() -> None:
 
 
 _mount_optional()
+
+
+if __name__ == "__main__":
+    app()

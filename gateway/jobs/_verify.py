@@ -1,0 +1,211 @@
+"""Verifying one register row against the national database, audited like a single look-up.
+
+The national verify operation (``XacThucThongTinCongDan``) answers only ``TonTai`` true/false, so:
+
+1. a row with details (name, birth date or year, sex) is sent to the verify operation first: it
+   discloses nothing, and in a register being cleaned most rows match, so most rows cost one call;
+2. only when the national side does not confirm the row does a look-up
+   (``TraCuuThongTinCongDan``) tell ``not_found`` from ``mismatched`` and name the fields that
+   differ; the record is compared in memory and dropped, never stored or returned;
+3. a row with only a number is a pure existence check: one look-up.
+
+Every upstream call takes a slot from the job pacer (the configured upstream rate). The row's
+audit record (operation ``verify_batch``, the job's client, officer and purpose, the number as a
+keyed hash) is committed before its outcome is handed back; when the trail cannot record, the
+row is deferred and the worker pauses: nothing is reported unaudited.
+
+Adapter failures: an open circuit or refused credentials pause the worker (every row would fail
+the same way); link failures the retry policy could not mend defer the row for another attempt;
+anything else the national side refuses fails the row with the error's code.
+"""
+
+from __future__ import annotations
+
+import time
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Protocol
+
+from adapters.ngsp import CallContext, CircuitOpen, NgspError, UpstreamAuthError
+from contracts.models import Citizen, Sex
+from gateway.audit import AuditEvent, AuditUnavailable
+from gateway.errors import ngsp_status
+from gateway.jobs._model import Deferral, JobSpec, Outcome, RowInput, Verdict
+from gateway.jobs._pacer import Pacer
+from gateway.services.matching import dates_match
+
+__all__ = ["AUDIT_OPERATION", "AuditSink", "NgspRowVerifier", "PopulationLink", "explain"]
+
+AUDIT_OPERATION = "verify_batch"
+_AUTH_PAUSE_S = 30.0
+_AUDIT_PAUSE_S = 5.0
+_RETRY_DELAY_S = 5.0
+_TRANSIENT_CODES = frozenset({"upstream_deadline_exceeded", "upstream_retry_budget_exhausted"})
+_AUDIT_OUTCOMES = {"matched": "success", "mismatched": "mismatch", "not_found": "not_found"}
+_AUDIT_STATUS = {"not_found": (404, "citizen_not_found")}
+_SEX_CODES = {Sex.MALE: 1, Sex.FEMALE: 2, Sex.UNKNOWN: 0}
+
+
+class PopulationLink(Protocol):
+    """The two adapter calls a job needs (``adapters.ngsp.NgspClient`` has them)."""
+
+    async def lookup_citizen(self, number: str, ctx: CallContext) -> Citizen | None: ...
+
+    async def verify_citizen(
+        self,
+        number: str,
+        ctx: CallContext,
+        *,
+        full_name: str | None = None,
+        birth_date: date | None = None,
+        birth_year: int | None = None,
+        sex: int | None = None,
+    ) -> bool: ...
+
+
+class AuditSink(Protocol):
+    async def record(self, event: AuditEvent) -> None: ...
+
+
+@dataclass(slots=True)
+class _Calls:
+    """The upstream calls of one row: their contexts (ids sent as MaYeuCau) and what they cost."""
+
+    job_id: str
+    spec: JobSpec
+    row: RowInput
+    contexts: list[CallContext]
+
+    def context(self, suffix: str) -> CallContext:
+        ctx = CallContext(
+            request_id=f"{self.job_id}.{self.row.ordinal}.{suffix}",
+            purpose_code=self.spec.purpose_code,
+            officer_id=self.spec.officer_id,
+            agency_code=self.spec.agency_code,
+        )
+        self.contexts.append(ctx)
+        return ctx
+
+    @property
+    def attempts(self) -> int:
+        return sum(ctx.attempts for ctx in self.contexts)
+
+
+def _same_name(typed: str, recorded: str) -> bool:
+    """Names compared as the national verify does: NFC, case and spacing ignored, accents kept."""
+
+    def form(text: str) -> str:
+        return " ".join(unicodedata.normalize("NFC", text).casefold().split())
+
+    return form(typed) == form(recorded)
+
+
+def explain(row: RowInput, citizen: Citizen) -> str:
+    """Which given details differ from the record (``+``-joined), or ``not_confirmed``."""
+    differing = []
+    if row.full_name is not None and not _same_name(row.full_name, citizen.full_name):
+        differing.append("full_name_mismatch")
+    typed_date = row.birth_date.isoformat() if row.birth_date else None
+    typed = typed_date or (str(row.birth_year) if row.birth_year is not None else None)
+    if typed is not None and (
+        citizen.date_of_birth is None or not dates_match(typed, citizen.date_of_birth)
+    ):
+        differing.append("birth_date_mismatch")
+    if row.sex is not None and row.sex != _SEX_CODES[citizen.sex]:
+        differing.append("sex_mismatch")
+    return "+".join(differing) or "not_confirmed"
+
+
+def _has_details(row: RowInput) -> bool:
+    details = (row.full_name, row.birth_date, row.birth_year, row.sex)
+    return any(value is not None for value in details)
+
+
+class NgspRowVerifier:
+    """The worker's :class:`~gateway.jobs.RowVerifier` on the real adapter and audit trail."""
+
+    def __init__(self, link: PopulationLink, audit: AuditSink, pacer: Pacer) -> None:
+        self._link = link
+        self._audit = audit
+        self._pacer = pacer
+
+    async def verify(self, job_id: str, spec: JobSpec, row: RowInput) -> Verdict | Deferral:
+        calls = _Calls(job_id, spec, row, [])
+        started = time.perf_counter()
+        try:
+            verdict = await self._ask(calls)
+        except NgspError as exc:
+            return await self._failed(calls, exc, started)
+        status, problem = _AUDIT_STATUS.get(verdict.outcome, (200, None))
+        deferral = await self._record(calls, verdict.outcome, status, problem, started)
+        return deferral or verdict
+
+    async def _ask(self, calls: _Calls) -> Verdict:
+        row = calls.row
+        if _has_details(row):
+            await self._pacer.acquire()
+            confirmed = await self._link.verify_citizen(
+                row.number,
+                calls.context("v"),
+                full_name=row.full_name,
+                birth_date=row.birth_date,
+                birth_year=row.birth_year,
+                sex=row.sex,
+            )
+            if confirmed:
+                return Verdict(Outcome.MATCHED)
+        await self._pacer.acquire()
+        citizen = await self._link.lookup_citizen(row.number, calls.context("l"))
+        if citizen is None:
+            return Verdict(Outcome.NOT_FOUND)
+        if not _has_details(row):
+            return Verdict(Outcome.MATCHED, "number_only")
+        return Verdict(Outcome.MISMATCHED, explain(row, citizen))
+
+    async def _failed(self, calls: _Calls, exc: NgspError, started: float) -> Verdict | Deferral:
+        if calls.attempts:  # the national side was asked: that is processing, so it is audited
+            deferral = await self._record(calls, "error", ngsp_status(exc)[0], exc.code, started)
+            if deferral is not None:
+                return deferral
+        if isinstance(exc, CircuitOpen):
+            return Deferral(exc.code, exc.retry_after, pause_worker=True, counts_as_attempt=False)
+        if isinstance(exc, UpstreamAuthError):
+            return Deferral(exc.code, _AUTH_PAUSE_S, pause_worker=True, counts_as_attempt=False)
+        if exc.retryable or exc.code in _TRANSIENT_CODES:
+            return Deferral(exc.code, _RETRY_DELAY_S)
+        return Verdict(Outcome.FAILED, exc.code)
+
+    async def _record(
+        self, calls: _Calls, outcome: str, status: int, problem: str | None, started: float
+    ) -> Deferral | None:
+        """Commit the row's audit record; a deferral (and a pause) if the trail cannot."""
+        try:
+            await self._audit.record(_event(calls, outcome, status, problem, started))
+        except AuditUnavailable:
+            return Deferral("audit_unavailable", _AUDIT_PAUSE_S, True, counts_as_attempt=False)
+        return None
+
+
+def _event(
+    calls: _Calls, outcome: str, status: int, problem: str | None, started: float
+) -> AuditEvent:
+    spec = calls.spec
+    return AuditEvent(
+        occurred_at=datetime.now(UTC),
+        request_id=f"{calls.job_id}.{calls.row.ordinal}",
+        client_id=spec.client_id,
+        agency_code=spec.agency_code,
+        officer_id=spec.officer_id,
+        purpose_code=spec.purpose_code,
+        case_id=spec.case_id,
+        operation=AUDIT_OPERATION,
+        subject_number=calls.row.number,
+        outcome=_AUDIT_OUTCOMES.get(outcome, outcome),
+        status=status,
+        problem_code=problem,
+        upstream_attempts=calls.attempts,
+        latency_ms=round((time.perf_counter() - started) * 1000, 3),
+        fields_returned=(),
+        trace_id=spec.trace_id,
+    )

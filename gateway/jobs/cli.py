@@ -1,0 +1,297 @@
+"""``lgsp verify-batch FILE`` and ``lgsp jobs …``: bulk verification from a portal's command line.
+
+These commands talk to a *running* gateway over HTTP, as a portal would (base URL and client
+credentials from options or ``LGSP_GATEWAY_URL`` / ``LGSP_PORTAL_CLIENT_ID`` /
+``LGSP_PORTAL_CLIENT_SECRET``): ``verify-batch`` uploads the register, shows a progress bar with
+the outcome counts and the ETA while the gateway works, and downloads the result file. Ctrl-C only
+stops watching: the job goes on, and ``lgsp jobs watch ID`` picks it up again.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+from rich.table import Table
+
+from gateway.jobs._portal import PortalClient, PortalError, Purpose
+
+__all__ = ["jobs_app", "verify_batch"]
+
+jobs_app = typer.Typer(
+    help="Bulk verification jobs on a running gateway (see docs/jobs.md).", no_args_is_help=True
+)
+_console = Console(stderr=True)
+_FINISHED = frozenset({"completed", "cancelled"})
+_COUNTS = ("matched", "mismatched", "not_found", "invalid", "failed", "skipped")
+
+GatewayUrl = Annotated[
+    str, typer.Option("--url", envvar="LGSP_GATEWAY_URL", help="Base URL of the gateway.")
+]
+ClientId = Annotated[
+    str, typer.Option("--client-id", envvar="LGSP_PORTAL_CLIENT_ID", help="Portal client id.")
+]
+ClientSecret = Annotated[
+    str,
+    typer.Option(
+        "--client-secret",
+        envvar="LGSP_PORTAL_CLIENT_SECRET",
+        prompt=True,
+        hide_input=True,
+        help="Portal client secret (prompted for when not given).",
+    ),
+]
+PurposeCode = Annotated[
+    str, typer.Option("--purpose", envvar="LGSP_PURPOSE_CODE", help="MaDVC, e.g. 1.001612.")
+]
+OfficerId = Annotated[
+    str, typer.Option("--officer", envvar="LGSP_OFFICER_ID", help="MaCanBo: who asks.")
+]
+CaseId = Annotated[str | None, typer.Option("--case", help="Dossier / case id.")]
+JobId = Annotated[str, typer.Argument(help="The job id.")]
+PollInterval = Annotated[float, typer.Option(min=0.2, help="Seconds between progress polls.")]
+Column = Annotated[str | None, typer.Option(help="Header name of this column.")]
+
+
+def _fail(exc: PortalError) -> typer.Exit:
+    _console.print(f"[red]error[/red] {exc.status} {exc.code}: {exc.detail}")
+    return typer.Exit(1)
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-:--:--"
+    whole = int(seconds)
+    return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
+def _counts(progress: dict[str, Any]) -> str:
+    return "  ".join(f"{name} {progress[name]}" for name in _COUNTS if progress[name])
+
+
+def watch(portal: PortalClient, job_id: str, poll_interval_s: float) -> dict[str, Any]:
+    """Poll the job with a progress bar until it is finished; the last view of it."""
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description:<9}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.percentage:>5.1f}%  ETA {task.fields[eta]}  {task.fields[counts]}"),
+    )
+    with Progress(*columns, console=_console) as bar:
+        task = bar.add_task("queued", total=None, eta=_duration(None), counts="")
+        while True:
+            job = portal.job(job_id)
+            progress = job["progress"]
+            bar.update(
+                task,
+                description=job["state"],
+                total=progress["total"],
+                completed=progress["done"],
+                eta=_duration(progress["eta_s"]),
+                counts=_counts(progress),
+            )
+            if job["state"] in _FINISHED:
+                return job
+            time.sleep(poll_interval_s)  # polling a remote job: there is nothing else to do
+
+
+def _summary(job: dict[str, Any]) -> Table:
+    title = f"Job {job['id']}: {job['state']}"
+    table = Table(title=title, min_width=len(title) + 2)
+    table.add_column("outcome")
+    table.add_column("rows", justify="right")
+    for name in ("total", *_COUNTS):
+        table.add_row(name, str(job["progress"][name]))
+    return table
+
+
+def _finish(portal: PortalClient, job: dict[str, Any], output: Path) -> None:
+    _console.print(_summary(job))
+    rows = portal.download(job["id"], output)
+    _console.print(f"Results: {output} ({rows} rows)")
+    if job["state"] != "completed":
+        raise typer.Exit(2)
+
+
+def _watch_then_finish(portal: PortalClient, job_id: str, output: Path, poll: float) -> None:
+    try:
+        job = watch(portal, job_id, poll)
+    except KeyboardInterrupt:
+        _console.print(f"Stopped watching; the job goes on. Resume: lgsp jobs watch {job_id}")
+        raise typer.Exit(130) from None
+    _finish(portal, job, output)
+
+
+def verify_batch(
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="The register (UTF-8 CSV).")
+    ],
+    *,
+    purpose: PurposeCode,
+    officer: OfficerId,
+    client_secret: ClientSecret,
+    case: CaseId = None,
+    url: GatewayUrl = "http://127.0.0.1:8000",
+    client_id: ClientId = "demo-portal",
+    number_column: Column = None,
+    full_name_column: Column = None,
+    birth_date_column: Column = None,
+    birth_year_column: Column = None,
+    sex_column: Column = None,
+    delimiter: Annotated[str, typer.Option(help="Field separator: ',', ';' or 'tab'.")] = ",",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Result file (default FILE.results.csv).")
+    ] = None,
+    wait: Annotated[bool, typer.Option(help="Watch the job and download its results.")] = True,
+    poll_interval: PollInterval = 1.0,
+) -> None:
+    """Verify a whole register against the national database through a running gateway."""
+    mapping = {
+        "number_column": number_column,
+        "full_name_column": full_name_column,
+        "birth_date_column": birth_date_column,
+        "birth_year_column": birth_year_column,
+        "sex_column": sex_column,
+    }
+    params = {name: value for name, value in mapping.items() if value} | {"delimiter": delimiter}
+    target = output or file.with_name(file.name + ".results.csv")
+    with PortalClient(url, client_id, client_secret, Purpose(purpose, officer, case)) as portal:
+        try:
+            job = portal.submit(file, params)
+            _console.print(f"Job {job['id']} accepted: {job['progress']['total']} rows")
+            if not wait:
+                typer.echo(job["id"])
+                return
+            _watch_then_finish(portal, job["id"], target, poll_interval)
+        except PortalError as exc:
+            raise _fail(exc) from exc
+
+
+def _portal(url: str, client_id: str, secret: str, purpose: Purpose | None = None) -> PortalClient:
+    return PortalClient(url, client_id, secret, purpose)
+
+
+@jobs_app.command("list")
+def list_jobs(
+    *,
+    client_secret: ClientSecret,
+    url: GatewayUrl = "http://127.0.0.1:8000",
+    client_id: ClientId = "demo-portal",
+) -> None:
+    """This client's jobs, newest first."""
+    with _portal(url, client_id, client_secret) as portal:
+        try:
+            jobs = portal.jobs()
+        except PortalError as exc:
+            raise _fail(exc) from exc
+    table = Table("id", "state", "created", "done", "total")
+    for job in jobs:
+        progress = job["progress"]
+        table.add_row(
+            job["id"],
+            job["state"],
+            job["created_at"],
+            str(progress["done"]),
+            str(progress["total"]),
+        )
+    Console().print(table)
+
+
+@jobs_app.command("watch")
+def watch_job(
+    job_id: JobId,
+    *,
+    purpose: PurposeCode,
+    officer: OfficerId,
+    client_secret: ClientSecret,
+    url: GatewayUrl = "http://127.0.0.1:8000",
+    client_id: ClientId = "demo-portal",
+    output: Annotated[Path, typer.Option("--output", "-o", help="Result file.")] = Path(
+        "results.csv"
+    ),
+    poll_interval: PollInterval = 1.0,
+) -> None:
+    """Watch a job to its end, then download its result file."""
+    with _portal(url, client_id, client_secret, Purpose(purpose, officer)) as portal:
+        try:
+            _watch_then_finish(portal, job_id, output, poll_interval)
+        except PortalError as exc:
+            raise _fail(exc) from exc
+
+
+@jobs_app.command("status")
+def job_status(
+    job_id: JobId,
+    *,
+    client_secret: ClientSecret,
+    url: GatewayUrl = "http://127.0.0.1:8000",
+    client_id: ClientId = "demo-portal",
+) -> None:
+    """A job's state and counts."""
+    with _portal(url, client_id, client_secret) as portal:
+        try:
+            job = portal.job(job_id)
+        except PortalError as exc:
+            raise _fail(exc) from exc
+    Console().print(_summary(job))
+    eta = job["progress"]["eta_s"]
+    Console().print(f"{job['progress']['percent']}% done, ETA {_duration(eta)}")
+
+
+@jobs_app.command("cancel")
+def cancel_job(
+    job_id: JobId,
+    *,
+    client_secret: ClientSecret,
+    url: GatewayUrl = "http://127.0.0.1:8000",
+    client_id: ClientId = "demo-portal",
+) -> None:
+    """Cancel a job; rows not yet verified are reported as skipped."""
+    with _portal(url, client_id, client_secret) as portal:
+        try:
+            job = portal.cancel(job_id)
+        except PortalError as exc:
+            raise _fail(exc) from exc
+    Console().print(_summary(job))
+
+
+@jobs_app.command("results")
+def job_results(
+    job_id: JobId,
+    *,
+    purpose: PurposeCode,
+    officer: OfficerId,
+    client_secret: ClientSecret,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Result file.")],
+    url: GatewayUrl = "http://127.0.0.1:8000",
+    client_id: ClientId = "demo-portal",
+) -> None:
+    """Download a finished job's result file."""
+    with _portal(url, client_id, client_secret, Purpose(purpose, officer)) as portal:
+        try:
+            rows = portal.download(job_id, output)
+        except PortalError as exc:
+            raise _fail(exc) from exc
+    _console.print(f"Results: {output} ({rows} rows)")
+
+
+@jobs_app.command("erase")
+def erase_job(
+    job_id: JobId,
+    *,
+    client_secret: ClientSecret,
+    url: GatewayUrl = "http://127.0.0.1:8000",
+    client_id: ClientId = "demo-portal",
+) -> None:
+    """Erase a job's rows and results now (cancelling it if it still runs)."""
+    with _portal(url, client_id, client_secret) as portal:
+        try:
+            portal.erase(job_id)
+        except PortalError as exc:
+            raise _fail(exc) from exc
+    _console.print(f"Job {job_id} erased.")
