@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import Depends, FastAPI
 
-from gateway.api import citizens, health, jobs, me, oauth, operations
+from gateway.api import audit, citizens, health, jobs, me, oauth, operations
 from gateway.errors import install_problem_handlers
 from gateway.limits import SizeLimitMiddleware
 from gateway.logs import configure_logging, get_logger
@@ -59,7 +59,7 @@ def create_app(
     )
     install_problem_handlers(app)
     app.state.observability = observability
-    for module in (oauth, citizens, jobs, me, health, operations):
+    for module in (oauth, citizens, jobs, me, audit, health, operations):
         app.include_router(module.router)
     app.add_middleware(SizeLimitMiddleware)
     app.add_middleware(  # outermost: ids and logs for every answer

@@ -10,7 +10,7 @@ import httpx
 
 from adapters.ngsp import NgspClient, NgspConfig, NgspObserver
 from adapters.ngsp.transport import create_http_client
-from gateway.audit import AuditTrail, open_audit_trail
+from gateway.audit import AuditReader, AuditTrail, open_audit_reader, open_audit_trail
 from gateway.jobs import JobService, open_job_service
 from gateway.ratelimit import MemoryRateLimiter, RateLimiter
 from gateway.ratelimit.redis import RedisRateLimiter
@@ -31,16 +31,23 @@ class Runtime:
     tokens: TokenIssuer
     rate_limiter: RateLimiter
     jobs: JobService = field(init=False)  # bulk verification: store + this process's worker
+    audit_reader: AuditReader = field(init=False)  # the auditors' HTTP API reads through it
 
     def __post_init__(self) -> None:
         self.jobs = open_job_service(self.settings, self.ngsp, self.audit)
+        self.audit_reader = open_audit_reader(
+            self.settings.audit_dsn,
+            hmac_key=self.settings.audit_hmac_key.get_secret_value().encode(),
+        )
 
     async def start(self) -> None:
         await self.audit.start()
+        await self.audit_reader.open()
         await self.jobs.start()
 
     async def close(self) -> None:
         await self.jobs.close()  # first: its worker still records audit events while it stops
+        await self.audit_reader.close()
         await self.audit.close()
         await self.rate_limiter.close()
         await self.http.aclose()

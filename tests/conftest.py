@@ -37,6 +37,7 @@ def settings(tmp_path: Path) -> Settings:
     return Settings(
         ngsp_base_url="http://ngsp.test",
         audit_dsn=f"sqlite:///{tmp_path / 'audit.sqlite3'}",
+        jobs_dsn=f"sqlite:///{tmp_path / 'jobs.sqlite3'}",
         log_format="json",
     )
 

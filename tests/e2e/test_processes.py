@@ -23,6 +23,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str
     env = {
         "LGSP_NGSP_BASE_URL": mock_url,
         "LGSP_AUDIT_DSN": f"sqlite:///{workdir / 'audit.sqlite3'}",
+        "LGSP_JOBS_DSN": f"sqlite:///{workdir / 'jobs.sqlite3'}",
         "LGSP_LOG_FORMAT": "json",
         "LGSP_MOCK_POPULATION_SIZE": "50000",
     }

@@ -42,6 +42,7 @@ async def two_replicas(tmp_path: Path) -> AsyncIterator[tuple[list[httpx.AsyncCl
                 redis_url=redis_url,
                 audit_dsn=f"sqlite:///{tmp_path / f'audit-{i}.sqlite3'}",
                 audit_writer_id=f"replica-{i}",
+                jobs_dsn=f"sqlite:///{tmp_path / f'jobs-{i}.sqlite3'}",
                 ngsp_base_url="http://127.0.0.1:1",
                 log_format="json",
             )

@@ -1,0 +1,92 @@
+"""The audit trail for auditors over HTTP: ``/api/v1/audit/...`` (grant ``audit_read``).
+
+Search by time, client, officer, purpose, operation and outcome, and the Data Tracker view of one
+citizen ("who looked this number up, when, why"), both paginated with an opaque cursor. Records
+carry the masked number and its keyed hash, never the number itself.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from gateway.api.deps import RuntimeDep, require_operation
+from gateway.audit import AuditPage, AuditQuery, AuditQueryError, AuditRecord
+from gateway.errors import InvalidInput
+from gateway.security.clients import Operation
+
+__all__ = ["router"]
+
+router = APIRouter(
+    prefix="/api/v1/audit",
+    tags=["audit"],
+    dependencies=[require_operation(Operation.AUDIT_READ)],  # type: ignore[list-item]
+)
+
+
+class AuditPageOut(BaseModel):
+    records: list[dict[str, Any]]
+    next_cursor: int | None
+
+
+def _record(record: AuditRecord) -> dict[str, Any]:
+    data = dataclasses.asdict(record)
+    data["occurred_at"] = record.occurred_at.isoformat()
+    data["fields_returned"] = list(record.fields_returned)
+    return data
+
+
+def _page(page: AuditPage) -> AuditPageOut:
+    return AuditPageOut(records=[_record(r) for r in page.records], next_cursor=page.next_cursor)
+
+
+Limit = Annotated[int, Query(ge=1, le=1000, description="Records per page.")]
+Cursor = Annotated[int | None, Query(description="next_cursor of the previous page.")]
+
+
+@router.get("/records", summary="Search the audit trail", response_model=AuditPageOut)
+async def search_records(
+    runtime: RuntimeDep,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    client_id: str | None = None,
+    officer_id: str | None = None,
+    purpose_code: str | None = None,
+    operation: str | None = None,
+    outcome: str | None = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> AuditPageOut:
+    """Newest first; ``since``/``until``: ISO 8601 with a timezone, ``until`` exclusive."""
+    try:
+        query = AuditQuery(
+            since=since,
+            until=until,
+            client_id=client_id,
+            officer_id=officer_id,
+            purpose_code=purpose_code,
+            operation=operation,
+            outcome=outcome,
+        )
+        return _page(await runtime.audit_reader.search(query, limit=limit, cursor=cursor))
+    except AuditQueryError as exc:
+        raise InvalidInput("invalid_audit_query", str(exc)) from exc
+
+
+@router.get(
+    "/subjects/{number}",
+    summary="Who looked this citizen up, when and why",
+    response_model=AuditPageOut,
+)
+async def subject_records(
+    number: str, runtime: RuntimeDep, limit: Limit = 50, cursor: Cursor = None
+) -> AuditPageOut:
+    try:
+        return _page(await runtime.audit_reader.subject(number, limit=limit, cursor=cursor))
+    except AuditQueryError as exc:
+        raise InvalidInput("invalid_audit_query", str(exc)) from exc

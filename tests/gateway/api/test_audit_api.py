@@ -1,0 +1,110 @@
+"""The auditors' HTTP API: a separate grant, search, and the Data Tracker view of a citizen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gateway.security.clients import ClientRecord, FieldSet, Operation, hash_secret, save_clients
+from gateway.settings import Settings
+from tests.conftest import PURPOSE_HEADERS, Stack
+
+
+def _client(client_id: str, operations: set[Operation]) -> ClientRecord:
+    return ClientRecord(
+        client_id=client_id,
+        name=client_id,
+        agency_code="000.00.00.H45",
+        secret_hash=hash_secret(f"{client_id}-secret"),
+        operations=frozenset(operations),
+        field_set=FieldSet.BASIC,
+    )
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    clients_file = tmp_path / "clients.yaml"
+    save_clients(
+        clients_file,
+        [
+            _client("portal", {Operation.LOOKUP}),
+            _client("auditor", {Operation.AUDIT_READ}),
+        ],
+    )
+    return Settings(
+        ngsp_base_url="http://ngsp.test",
+        audit_dsn=f"sqlite:///{tmp_path / 'audit.sqlite3'}",
+        jobs_dsn=f"sqlite:///{tmp_path / 'jobs.sqlite3'}",
+        clients_file=clients_file,
+        log_format="json",
+    )
+
+
+async def _bearer(stack: Stack, client_id: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {await stack.token(client_id, f'{client_id}-secret')}"}
+
+
+async def test_portal_without_the_grant_cannot_read_the_trail(stack: Stack) -> None:
+    response = await stack.gateway.get(
+        "/api/v1/audit/records", headers=await _bearer(stack, "portal")
+    )
+    assert response.status_code == 403
+    assert response.json()["code"] == "operation_not_granted"
+
+
+async def test_auditor_sees_who_looked_a_citizen_up_and_why(stack: Stack) -> None:
+    """After a portal's look-up, the auditor finds it by the citizen's number, masked."""
+    number = (await stack.sample(n=1))[0]["personal_id"]
+    portal = {**(await _bearer(stack, "portal")), **PURPOSE_HEADERS, "X-Case-Id": "HS-42"}
+    looked_up = await stack.gateway.get(f"/api/v1/citizens/{number}", headers=portal)
+    assert looked_up.status_code == 200
+    response = await stack.gateway.get(
+        f"/api/v1/audit/subjects/{number}", headers=await _bearer(stack, "auditor")
+    )
+    assert response.status_code == 200
+    (record,) = response.json()["records"]
+    assert record["request_id"] == looked_up.headers["X-Request-ID"]
+    assert (
+        record["client_id"],
+        record["officer_id"],
+        record["purpose_code"],
+        record["case_id"],
+    ) == (
+        "portal",
+        "officer-17",
+        "1.001612",
+        "HS-42",
+    )
+    assert record["subject_masked"] == number[:3] + "*******" + number[-2:]
+    assert number not in response.text
+
+
+async def test_search_pages_with_a_cursor(stack: Stack) -> None:
+    portal = {**(await _bearer(stack, "portal")), **PURPOSE_HEADERS}
+    for _ in range(3):
+        await stack.gateway.get("/api/v1/citizens/12345", headers=portal)  # audited rejections
+    auditor = await _bearer(stack, "auditor")
+    first = (
+        await stack.gateway.get(
+            "/api/v1/audit/records", params={"client_id": "portal", "limit": 2}, headers=auditor
+        )
+    ).json()
+    second = (
+        await stack.gateway.get(
+            "/api/v1/audit/records",
+            params={"client_id": "portal", "limit": 2, "cursor": first["next_cursor"]},
+            headers=auditor,
+        )
+    ).json()
+    ids = [r["request_id"] for r in first["records"] + second["records"]]
+    assert len(ids) == len(set(ids)) == 3
+    assert all(r["outcome"] == "rejected" for r in first["records"])
+
+
+async def test_bad_audit_query_is_422(stack: Stack) -> None:
+    response = await stack.gateway.get(
+        "/api/v1/audit/subjects/12x", headers=await _bearer(stack, "auditor")
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "invalid_audit_query"
