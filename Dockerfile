@@ -19,12 +19,14 @@ ENV PATH=/opt/lgsp/bin:$PATH \
     LGSP_LOG_FORMAT=json \
     LGSP_AUDIT_DSN=sqlite:////var/lib/lgsp/audit.sqlite3
 RUN groupadd --system lgsp && useradd --system --gid lgsp --home-dir /var/lib/lgsp lgsp \
-    && mkdir -p /var/lib/lgsp && chown lgsp:lgsp /var/lib/lgsp
+    && mkdir -p /var/lib/lgsp/maintenance && chown -R lgsp:lgsp /var/lib/lgsp
 COPY --from=build /opt/lgsp /opt/lgsp
 USER lgsp
 WORKDIR /var/lib/lgsp
 EXPOSE 8000 9000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
   CMD ["python", "-c", "import os,sys,urllib.request; sys.exit(0 if urllib.request.urlopen(f'http://127.0.0.1:{os.environ.get(\"LGSP_PORT\",\"8000\")}/healthz', timeout=2).status == 200 else 1)"]
+# /var/lib/lgsp/maintenance exists owned by lgsp so a named volume mounted there is writable
+# (deploy/compose.yaml shares it between replicas for LGSP_MAINTENANCE_FILE).
 # The gateway by default; the mock national side with: docker run IMAGE lgsp mock --host 0.0.0.0
 CMD ["lgsp", "serve"]

@@ -9,11 +9,15 @@ exist, a replica without the shared stores, two replicas writing the same audit 
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+
+from tests.services import require_or_skip
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 REPLICAS = ("gateway-1", "gateway-2")
@@ -68,7 +72,7 @@ def test_replicas_and_mock_run_the_documented_commands(
         assert services[name]["command"][:2] == ["lgsp", "serve"]
     mock = services["ngsp-mock"]["command"]
     assert mock[:2] == ["lgsp", "mock"]
-    assert mock[mock.index("--host") + 1] == "0.0.0.0"
+    assert mock[mock.index("--host") + 1] == "0.0.0.0"  # noqa: S104 -- inside its container
 
 
 def test_replicas_share_the_stores(services: dict[str, dict[str, Any]]) -> None:
@@ -172,3 +176,24 @@ def test_grafana_loads_the_dashboard_where_provisioning_looks(
     folder = provider["providers"][0]["options"]["path"]
     targets = [m.split(":")[1] for m in services["grafana"]["volumes"]]
     assert f"{folder}/lgsp-gateway.json" in targets
+
+
+def test_nginx_accepts_the_config(tmp_path: Path) -> None:
+    """``nginx -t`` parses deploy/nginx/nginx.conf (replica names pointed at loopback)."""
+    nginx = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin")
+    if nginx is None:
+        require_or_skip("nginx is not installed (apt-get install nginx-light)")
+    conf = (DEPLOY / "nginx" / "nginx.conf").read_text("utf-8")
+    for name in REPLICAS:
+        conf = conf.replace(f"server {name}:", "server 127.0.0.1:")
+    conf = conf.replace("pid /tmp/nginx.pid;", f"pid {tmp_path}/nginx.pid;")
+    (tmp_path / "nginx.conf").write_text(conf, "utf-8")
+    (tmp_path / "logs").mkdir()
+    result = subprocess.run(
+        [nginx, "-t", "-p", str(tmp_path), "-c", "nginx.conf", "-e", "stderr"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr

@@ -12,13 +12,13 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import subprocess
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -36,7 +36,7 @@ BURST = 6
 RATE_PER_S = 0.5
 REQUESTS = 40
 HMAC_KEY = "scale-out-test-audit-hmac-key-0123456789"
-SECRET = "scale-out-test-client-secret"  # noqa: S105 -- a throwaway client of this test
+SECRET = "scale-out-test-client-secret"
 REPLICAS = ("replica-1", "replica-2")
 
 NGINX_CONF = """\
@@ -46,7 +46,8 @@ pid {dir}/nginx.pid;
 error_log {dir}/error.log warn;
 events {{ worker_connections 256; }}
 http {{
-    access_log off;
+    log_format upstream '$upstream_addr $status';
+    access_log {dir}/access.log upstream;
     client_body_temp_path {dir}/client_body;
     proxy_temp_path {dir}/proxy;
     fastcgi_temp_path {dir}/fastcgi;
@@ -75,6 +76,8 @@ class Stack:
     mock_url: str
     audit_dsn: str
     client_id: str
+    access_log: Path  # "<replica address> <status>" per request, once nginx stopped
+    replica_addresses: tuple[str, ...]
 
 
 def nginx_binary() -> str:
@@ -141,13 +144,12 @@ def stack(tmp: Path, postgres_dsn: str, redis_url: str, schema: str) -> Iterator
             env = {**common, "LGSP_AUDIT_WRITER_ID": writer_id}
             url = f"http://127.0.0.1:{port}/healthz"
             stop_all.enter_context(running(cmd, env, url, tmp / f"{writer_id}.log"))
-        conf_dir = write_nginx_conf(
-            tmp / "nginx", proxy_port, [f"127.0.0.1:{port}" for port in gateway_ports]
-        )
+        addresses = tuple(f"127.0.0.1:{port}" for port in gateway_ports)
+        conf_dir = write_nginx_conf(tmp / "nginx", proxy_port, list(addresses))
         proxy_cmd = [nginx, "-p", str(conf_dir), "-c", "nginx.conf", "-g", "daemon off;"]
         proxy_url = f"http://127.0.0.1:{proxy_port}"
         stop_all.enter_context(running(proxy_cmd, {}, f"{proxy_url}/healthz", tmp / "nginx.log"))
-        yield Stack(proxy_url, mock_url, audit_dsn, client_id)
+        yield Stack(proxy_url, mock_url, audit_dsn, client_id, conf_dir / "access.log", addresses)
 
 
 async def drop_schemas(postgres_dsn: str, schema: str) -> None:
@@ -192,6 +194,13 @@ async def fire_lookups(proxy_url: str, client_id: str, number: str) -> LoadResul
         return LoadResult(dict(pairs), time.monotonic() - started)
 
 
+async def mock_admin(mock_url: str, path: str, params: dict[str, str | int]) -> Any:
+    async with httpx.AsyncClient(base_url=mock_url, timeout=10) as client:
+        answer = await client.get(f"/__admin/{path}", params=params)
+        answer.raise_for_status()
+        return answer.json()
+
+
 async def test_two_replicas_behind_nginx_share_limits_tokens_and_audit(
     tmp_path: Path,
 ) -> None:
@@ -200,12 +209,12 @@ async def test_two_replicas_behind_nginx_share_limits_tokens_and_audit(
     schema = f"scale_out_{uuid.uuid4().hex[:12]}"
     try:
         with stack(tmp_path, postgres_dsn, redis_url, schema) as running_stack:
-            sample = httpx.get(f"{running_stack.mock_url}/__admin/citizens/sample?n=1")
-            number = sample.json()[0]["personal_id"]
+            sample = await mock_admin(running_stack.mock_url, "citizens/sample", {"n": 1})
+            number = sample[0]["personal_id"]
             load = await fire_lookups(running_stack.proxy_url, running_stack.client_id, number)
-            journal = httpx.get(
-                f"{running_stack.mock_url}/__admin/journal", params={"operation": "token"}
-            ).json()
+            journal = await mock_admin(running_stack.mock_url, "journal", {"operation": "token"})
+        served_by = {line.split()[0] for line in running_stack.access_log.read_text().splitlines()}
+        assert served_by == set(running_stack.replica_addresses)  # both replicas took load
         await check_outcome(load, journal, running_stack.audit_dsn)
     finally:
         await drop_schemas(postgres_dsn, schema)
@@ -224,6 +233,7 @@ async def check_outcome(load: LoadResult, journal: dict[str, object], audit_dsn:
         report = await reader.verify()
     audited = {record.request_id for record in records}
     assert allowed <= audited, allowed - audited
-    assert {record.writer_id for record in records} == set(REPLICAS)
+    # Which replica won the burst is up to timing; only the two replicas may have written.
+    assert {record.writer_id for record in records} <= set(REPLICAS)
     assert report.ok, report
-    assert {chain.writer_id for chain in report.chains} == set(REPLICAS)
+    assert report.records_checked == len(records)
