@@ -210,8 +210,10 @@ class SqliteStore:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA wal_autocheckpoint = 10000")
-        conn.execute("PRAGMA cache_size = -65536")
-        conn.execute("PRAGMA mmap_size = 268435456")
+        # A 16 MiB page cache and no memory map: the trail only grows, and a map of the whole
+        # file counted ~226 MiB into the gateway's RSS on a 1M-row job (docs/performance.md).
+        conn.execute("PRAGMA cache_size = -16384")
+        conn.execute("PRAGMA mmap_size = 0")
         self._conn = conn
         self._migrate()
 
