@@ -8,6 +8,9 @@ Deep code raises; only :func:`install_problem_handlers` turns exceptions into HT
     ├── Unauthenticated          401: no, bad or expired credentials (WWW-Authenticate)
     ├── Forbidden                403: the client was not granted this operation or purpose
     ├── NotFound                 404: no such citizen or household
+    ├── Conflict / Gone          409 / 410: a job in the wrong state / erased
+    ├── PayloadTooLarge          413: an upload over its limit
+    ├── UnsupportedMediaType     415: an upload that is not CSV
     ├── RateLimited              429: over the client's rate (Retry-After)
     └── ServiceUnavailable       503: audit store down, maintenance (fail closed; Retry-After)
 
@@ -37,14 +40,18 @@ from adapters.ngsp import (
 
 __all__ = [
     "PROBLEM_MEDIA_TYPE",
+    "Conflict",
     "Forbidden",
     "GatewayError",
+    "Gone",
     "InvalidInput",
     "MalformedRequest",
     "NotFound",
+    "PayloadTooLarge",
     "RateLimited",
     "ServiceUnavailable",
     "Unauthenticated",
+    "UnsupportedMediaType",
     "install_problem_handlers",
     "problem_response",
 ]
@@ -102,6 +109,30 @@ class NotFound(GatewayError):
     status = 404
     title = "Not found"
     layer = "population-db"
+
+
+class Conflict(GatewayError):
+    status = 409
+    title = "Conflict"
+    layer = "client"
+
+
+class Gone(GatewayError):
+    status = 410
+    title = "Gone"
+    layer = "client"
+
+
+class PayloadTooLarge(GatewayError):
+    status = 413
+    title = "Request too large"
+    layer = "client"
+
+
+class UnsupportedMediaType(GatewayError):
+    status = 415
+    title = "Unsupported media type"
+    layer = "client"
 
 
 class RateLimited(GatewayError):

@@ -21,7 +21,15 @@ from starlette.responses import Response, StreamingResponse
 from adapters.ngsp import CallContext
 from contracts.models import Problem
 from gateway.api.deps import CurrentClient, PurposeOfUse, RuntimeDep, require_operation
-from gateway.errors import GatewayError, InvalidInput, ServiceUnavailable
+from gateway.errors import (
+    Conflict,
+    GatewayError,
+    Gone,
+    InvalidInput,
+    PayloadTooLarge,
+    ServiceUnavailable,
+    UnsupportedMediaType,
+)
 from gateway.jobs import (
     DELIMITERS,
     ColumnMap,
@@ -57,39 +65,15 @@ class JobMissing(GatewayError):
     layer = "client"
 
 
-class JobConflict(GatewayError):
-    status = 409
-    title = "Conflict"
-    layer = "client"
-
-
-class JobGone(GatewayError):
-    status = 410
-    title = "Gone"
-    layer = "client"
-
-
-class UploadTooLarge(GatewayError):
-    status = 413
-    title = "Request too large"
-    layer = "client"
-
-
-class UnsupportedMediaType(GatewayError):
-    status = 415
-    title = "Unsupported media type"
-    layer = "client"
-
-
 def _problem(exc: JobError) -> GatewayError:
     if isinstance(exc, CsvFormatError):
         return InvalidInput(exc.code, exc.detail)
     if isinstance(exc, TooManyRows):
-        return UploadTooLarge(exc.code, exc.detail)
+        return PayloadTooLarge(exc.code, exc.detail)
     if isinstance(exc, JobNotFound):
         return JobMissing(exc.code, exc.detail)
     if isinstance(exc, JobStateError):
-        return (JobGone if exc.code == "job_erased" else JobConflict)(exc.code, exc.detail)
+        return (Gone if exc.code == "job_erased" else Conflict)(exc.code, exc.detail)
     if isinstance(exc, JobStoreUnavailable):
         return ServiceUnavailable(exc.code, "The job store cannot answer now.", retry_after=5)
     return GatewayError(exc.code, exc.detail)

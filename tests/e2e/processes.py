@@ -61,3 +61,26 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(5)
+
+
+@contextmanager
+def gateway_and_mock(workdir: Path, **extra_env: str) -> Iterator[tuple[str, str]]:
+    """The mock national side and a gateway as processes; yields (gateway URL, mock URL)."""
+    mock_port, gateway_port = free_port(), free_port()
+    mock_url = f"http://127.0.0.1:{mock_port}"
+    gateway_url = f"http://127.0.0.1:{gateway_port}"
+    env = {
+        "LGSP_NGSP_BASE_URL": mock_url,
+        "LGSP_AUDIT_DSN": f"sqlite:///{workdir / 'audit.sqlite3'}",
+        "LGSP_JOBS_DSN": f"sqlite:///{workdir / 'jobs.sqlite3'}",
+        "LGSP_LOG_FORMAT": "json",
+        "LGSP_MOCK_POPULATION_SIZE": "50000",
+        **extra_env,
+    }
+    mock_cmd = [*LGSP, "mock", "--host", "127.0.0.1", "--port", str(mock_port)]
+    gateway_cmd = [*LGSP, "serve", "--host", "127.0.0.1", "--port", str(gateway_port)]
+    with (
+        running(mock_cmd, env, f"{mock_url}/__admin/citizens/sample?n=1", workdir / "mock.log"),
+        running(gateway_cmd, env, f"{gateway_url}/healthz", workdir / "gateway.log"),
+    ):
+        yield gateway_url, mock_url
