@@ -66,7 +66,10 @@ class Settings(BaseSettings):
     redis_url: str = "redis://127.0.0.1:6379/0"
 
     # --- audit -------------------------------------------------------------------------------
-    audit_dsn: str = "sqlite:///var/audit.sqlite3"
+    audit_dsn: str = Field(
+        "sqlite:///var/audit.sqlite3",
+        description="sqlite:///path, postgresql://…[?schema=name], or none: (dev benchmarks only).",
+    )
     audit_hmac_key: SecretStr = SecretStr(DEV_AUDIT_KEY)
     audit_writer_id: str | None = Field(None, description="Chain id; default host:pid.")
     audit_queue_max: int = Field(10_000, ge=1)
@@ -113,6 +116,8 @@ class Settings(BaseSettings):
         ]
         if len(self.token_signing_key.get_secret_value()) < 32:
             unsafe.append("token_signing_key (shorter than 32 characters)")
+        if self.audit_dsn.strip().lower() in ("none:", "none://"):
+            unsafe.append("audit_dsn (none: disables the audit trail; benchmarks only)")
         if self.clients_file is None:
             unsafe.append("clients_file (production has no demo client)")
         if self.admin_token is not None and len(self.admin_token.get_secret_value()) < 32:

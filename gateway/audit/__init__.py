@@ -14,6 +14,7 @@ interface: SQLite (``sqlite:///var/audit.sqlite3``, the default) and PostgreSQL 
 
 from __future__ import annotations
 
+from gateway.audit._disabled import DisabledAuditTrail, NullStore, is_disabled_dsn
 from gateway.audit._errors import (
     AuditConfigError,
     AuditError,
@@ -50,6 +51,7 @@ __all__ = [
     "BreakReason",
     "ChainBreak",
     "ChainReport",
+    "DisabledAuditTrail",
     "ExportFormat",
     "PurgeReport",
     "VerifyReport",
@@ -68,7 +70,12 @@ def open_audit_trail(
     batch_max: int = 500,
     commit_timeout_s: float = 5.0,
 ) -> AuditTrail:
-    """The process's audit writer for the store at ``dsn`` (not started: ``await start()``)."""
+    """The process's audit writer for the store at ``dsn`` (not started: ``await start()``).
+
+    ``none:`` gives a trail that records nothing (benchmarks; refused in production).
+    """
+    if is_disabled_dsn(dsn):
+        return DisabledAuditTrail(writer_id=writer_id)
     return AuditTrail(
         open_store(dsn),
         AuditKeys(hmac_key),
@@ -81,4 +88,5 @@ def open_audit_trail(
 
 def open_audit_reader(dsn: str, *, hmac_key: bytes) -> AuditReader:
     """A reader for the store at ``dsn`` (not opened: ``async with`` it)."""
-    return AuditReader(open_store(dsn), AuditKeys(hmac_key))
+    store = NullStore() if is_disabled_dsn(dsn) else open_store(dsn)
+    return AuditReader(store, AuditKeys(hmac_key))
