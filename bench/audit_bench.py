@@ -9,7 +9,7 @@ Run: ``.venv/bin/python -m bench.audit_bench`` (``--help`` for options). Two par
 2. **Share of a look-up.** The real gateway and mock national side run as processes (SQLite
    audit, a client without rate limit); this process sends look-ups
    (``GET /api/v1/citizens/{id}``) from concurrent clients. The same runs against a baseline
-   gateway whose ``AuditTrail.record`` is patched to do nothing (in that benchmark process only).
+   gateway started with ``LGSP_AUDIT_DSN=none:`` (the trail switched off).
    The gateway's CPU per look-up comes from ``/proc``; the difference is what audit costs.
 """
 
@@ -36,7 +36,6 @@ import aiohttp
 import asyncpg
 
 from bench.jobs_bench import LGSP, PURPOSE, cpu_seconds, free_port, server
-from gateway import cli as gateway_cli
 from gateway.audit import AuditEvent, AuditTrail, open_audit_trail
 from gateway.security.clients import demo_client, save_clients
 
@@ -151,25 +150,14 @@ async def part_commits(args: argparse.Namespace) -> None:
 # --- part 2: audit's share of a look-up -------------------------------------------------------
 
 
-def serve_without_audit(port: int) -> None:
-    """Part 2's baseline: the real gateway, its ``record()`` doing nothing (this process only)."""
-
-    async def skip(_trail: AuditTrail, _event: AuditEvent) -> None:
-        return None
-
-    AuditTrail.record = skip  # type: ignore[method-assign,assignment]
-    gateway_cli.serve(host="127.0.0.1", port=port)
-
-
 @contextlib.contextmanager
 def gateway(work: Path, mock_url: str, *, audit: bool) -> Iterator[tuple[str, int]]:
     port = free_port()
     command = [*LGSP, "serve", "--host", "127.0.0.1", "--port", str(port)]
-    if not audit:
-        command = [sys.executable, "-m", "bench.audit_bench", "baseline", "--port", str(port)]
     env = {
         "LGSP_NGSP_BASE_URL": mock_url,
-        "LGSP_AUDIT_DSN": f"sqlite:///{work / 'audit.sqlite3'}",
+        # the baseline is the same gateway with the trail switched off (dev-only setting)
+        "LGSP_AUDIT_DSN": f"sqlite:///{work / 'audit.sqlite3'}" if audit else "none:",
         "LGSP_CLIENTS_FILE": str(work / "clients.yaml"),
         "LGSP_LOG_LEVEL": "warning",
         "LGSP_LOG_FORMAT": "json",
@@ -206,13 +194,28 @@ async def _look_up(url: str, numbers: list[str], concurrency: int, seconds: floa
 
 async def measure_lookups(
     url: str, pid: int, numbers: list[str], args: argparse.Namespace
-) -> tuple[float, float]:
-    """Look-ups/s and the gateway's CPU ms per look-up."""
+) -> tuple[float, float, float | None]:
+    """Look-ups/s, the gateway's CPU ms per look-up, and the audit's mean batch (None if off)."""
     await _look_up(url, numbers, args.http_concurrency, 1.0)  # warm-up: token, pools, caches
+    before = await _audit_counts(url)
     cpu, started = cpu_seconds(pid), time.perf_counter()
     count = await _look_up(url, numbers, args.http_concurrency, args.seconds)
     elapsed, cpu = time.perf_counter() - started, cpu_seconds(pid) - cpu
-    return count / elapsed, cpu / count * 1000
+    after = await _audit_counts(url)
+    records, batches = after[0] - before[0], after[1] - before[1]
+    return count / elapsed, cpu / count * 1000, records / batches if batches else None
+
+
+async def _audit_counts(url: str) -> tuple[float, float]:
+    """(committed records, commits) from the gateway's ``/metrics``."""
+    wanted = {'lgsp_audit_records_total{result="committed"}': 0, "lgsp_audit_batches_total": 1}
+    counts = [0.0, 0.0]
+    async with aiohttp.ClientSession() as http, http.get(f"{url}/metrics") as response:
+        for line in (await response.text()).splitlines():
+            name, _, value = line.rpartition(" ")
+            if name in wanted:
+                counts[wanted[name]] = float(value)
+    return counts[0], counts[1]
 
 
 async def _sample_numbers(url: str) -> list[str]:
@@ -221,8 +224,11 @@ async def _sample_numbers(url: str) -> list[str]:
 
 
 async def part_share(args: argparse.Namespace) -> None:
-    print("| gateway | look-ups/s | gateway CPU ms/look-up (median) | audit share | each run |")
-    print("|---|---:|---:|---:|---|")
+    print(
+        "| gateway | look-ups/s | gateway CPU ms/look-up (median) | audit share"
+        " | mean audit batch | each run |"
+    )
+    print("|---|---:|---:|---:|---:|---|")
     with tempfile.TemporaryDirectory(prefix="audit-bench-", dir=args.dir_root) as tmp:
         work = Path(tmp)
         unlimited = {"rate_per_s": 1_000_000.0, "burst": 1_000_000}
@@ -239,18 +245,20 @@ async def part_share(args: argparse.Namespace) -> None:
         sample = f"{mock_url}/__admin/citizens/sample?n=1000"
         with server(mock_command, {}, sample, work / "mock.log"):
             numbers = await _sample_numbers(sample)
-            runs: dict[bool, list[tuple[float, float]]] = {False: [], True: []}
+            runs: dict[bool, list[tuple[float, float, float | None]]] = {False: [], True: []}
             for _ in range(args.repeat):
                 for audit in (False, True):
                     with gateway(work, mock_url, audit=audit) as (url, pid):
                         runs[audit].append(await measure_lookups(url, pid, numbers, args))
-    base = statistics.median(cpu for _, cpu in runs[False])
+    base = statistics.median(cpu for _, cpu, _ in runs[False])
     for audit, results in runs.items():
-        rate = statistics.median(r for r, _ in results)
-        cpu = statistics.median(c for _, c in results)
+        rate = statistics.median(r for r, _, _ in results)
+        cpu = statistics.median(c for _, c, _ in results)
         name, share = ("SQLite audit", f"{(cpu - base) / cpu:.1%}") if audit else ("no audit", "-")
-        each = ", ".join(f"{c:.2f}" for _, c in results)
-        print(f"| {name} | {rate:,.0f} | {cpu:.3f} | {share} | {each} |", flush=True)
+        sizes = [b for _, _, b in results if b is not None]
+        batch = f"{statistics.median(sizes):.1f}" if sizes else "-"
+        each = ", ".join(f"{c:.2f}" for _, c, _ in results)
+        print(f"| {name} | {rate:,.0f} | {cpu:.3f} | {share} | {batch} | {each} |", flush=True)
 
 
 # --- command line -----------------------------------------------------------------------------
@@ -258,9 +266,7 @@ async def part_share(args: argparse.Namespace) -> None:
 
 def _arguments(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.audit_bench", description=__doc__)
-    parser.add_argument(
-        "part", nargs="?", default="all", choices=["all", "commit", "share", "baseline"]
-    )
+    parser.add_argument("part", nargs="?", default="all", choices=["all", "commit", "share"])
     parser.add_argument("--seconds", type=float, default=3.0, help="measured time per run")
     parser.add_argument(
         "--concurrency",
@@ -272,15 +278,11 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=3, help="runs per variant in part 2")
     parser.add_argument("--dir", default="var/bench-audit", help="SQLite directory (a real disk)")
     parser.add_argument("--dir-root", default=None, help="where part 2's temporary files go")
-    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> None:
     args = _arguments(sys.argv[1:] if argv is None else argv)
-    if args.part == "baseline":
-        serve_without_audit(args.port)
-        return
     python = sys.version.split()[0]
     print(f"audit benchmark: {os.cpu_count()} CPUs, python {python}, {_machine_load()}\n")
     if args.part in ("all", "commit"):

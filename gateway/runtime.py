@@ -114,6 +114,7 @@ def build_runtime(
             hmac_key=settings.audit_hmac_key.get_secret_value().encode(),
             writer_id=writer_id,
             queue_max=settings.audit_queue_max,
+            linger_s=settings.audit_commit_linger_ms / 1000,
         ),
         clients=client_registry(settings),
         tokens=TokenIssuer(

@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     audit_hmac_key: SecretStr = SecretStr(DEV_AUDIT_KEY)
     audit_writer_id: str | None = Field(None, description="Chain id; default host:pid.")
     audit_queue_max: int = Field(10_000, ge=1)
+    audit_commit_linger_ms: float = Field(
+        2.0, ge=0, le=100, description="Longest wait for announced records to share a commit."
+    )
 
     # --- bulk verification jobs (docs/jobs.md) -----------------------------------------------
     jobs_dsn: str = Field(

@@ -29,12 +29,13 @@ from gateway.audit._query import AuditPage, AuditQuery
 from gateway.audit._reader import AuditReader
 from gateway.audit._seal import AuditKeys
 from gateway.audit._store import AuditStore, open_store
-from gateway.audit._trail import AuditStats, AuditTrail
+from gateway.audit._trail import Announcement, AuditStats, AuditTrail
 from gateway.audit._verify import BreakReason, ChainBreak, ChainReport, VerifyReport
 
 __all__ = [
     "LATEST_VERSION",
     "Anchor",
+    "Announcement",
     "AuditConfigError",
     "AuditError",
     "AuditEvent",
@@ -69,6 +70,7 @@ def open_audit_trail(
     queue_max: int = 10_000,
     batch_max: int = 500,
     commit_timeout_s: float = 5.0,
+    linger_s: float = 0.002,
 ) -> AuditTrail:
     """The process's audit writer for the store at ``dsn`` (not started: ``await start()``).
 
@@ -83,6 +85,7 @@ def open_audit_trail(
         queue_max=queue_max,
         batch_max=batch_max,
         commit_timeout_s=commit_timeout_s,
+        linger_s=linger_s,
     )
 
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from gateway.audit._model import Anchor, AuditEvent, AuditRecord, ChainHead
 from gateway.audit._query import AuditQuery
 from gateway.audit._seal import AuditKeys
-from gateway.audit._trail import AuditTrail
+from gateway.audit._trail import Announcement, AuditTrail
 from gateway.logs import get_logger
 
 __all__ = ["DISABLED_DSN", "DisabledAuditTrail", "NullStore", "is_disabled_dsn"]
@@ -90,9 +90,12 @@ class DisabledAuditTrail(AuditTrail):
     async def close(self) -> None:
         self._running = False
 
-    async def record(self, event: AuditEvent) -> None:
+    def announce(self) -> Announcement:
+        return Announcement(None)
+
+    async def record(self, event: AuditEvent, announced: Announcement | None = None) -> None:
         if not self._running:
-            await super().record(event)  # raises writer_stopped, as a stopped trail does
+            await super().record(event, announced)  # raises writer_stopped, as a stopped one does
 
     async def ping(self) -> None:
         if not self._running:

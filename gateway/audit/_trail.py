@@ -10,6 +10,12 @@ Sealing is optimistic (each batch continues the previous one before it is known 
 The store appends a batch only if its first record links to the chain's head *in the store*, so a
 failed, timed-out or concurrent commit can cost availability (503s) but never a link.
 
+Lingering: a request path that is about to record announces it (:meth:`AuditTrail.announce`)
+before its upstream call. When the sealer has taken everything queued and announced records are
+still on their way, it waits up to ``linger_s`` (default 2 ms) for them, so that at moderate load a
+commit carries several records instead of one (each commit has a fixed cost of a few hundred
+microseconds of CPU). With nothing announced, as at concurrency 1, it never waits.
+
 Failing closed: a full queue, a stopped writer, a commit that fails or outlasts
 ``commit_timeout_s`` raise :class:`AuditUnavailable` to the callers concerned and say so in the log
 (``audit_commit_failed``, ``audit_queue_full``). After a failure, the batches already sealed behind
@@ -29,7 +35,7 @@ from gateway.audit._seal import AuditKeys, seal_batch
 from gateway.audit._store import AuditStore, chain_head
 from gateway.logs import get_logger
 
-__all__ = ["AuditStats", "AuditTrail"]
+__all__ = ["Announcement", "AuditStats", "AuditTrail"]
 
 _log = get_logger("gateway.audit")
 _Pending = tuple[AuditEvent, "asyncio.Future[None]"]
@@ -47,6 +53,25 @@ class AuditStats:
     last_commit_ms: float | None
     last_batch_size: int
     head_seq: int | None
+
+
+class Announcement:
+    """An operation that will record soon; withdrawn when it records, fails or is cancelled."""
+
+    __slots__ = ("_trail",)
+
+    def __init__(self, trail: AuditTrail | None) -> None:
+        self._trail = trail
+        if trail is not None:
+            trail._announced += 1
+
+    def withdraw(self) -> None:
+        """Idempotent: the trail stops expecting this record."""
+        trail, self._trail = self._trail, None
+        if trail is not None:
+            trail._announced -= 1
+            if trail._lingering and trail._announced == 0:
+                trail._wake.set()
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,16 +93,23 @@ class AuditTrail:
         queue_max: int = 10_000,
         batch_max: int = 500,
         commit_timeout_s: float = 5.0,
+        linger_s: float = 0.002,
     ) -> None:
         if not writer_id or len(writer_id) > 200:
             raise AuditConfigError("writer_id must be 1-200 characters")
         if queue_max < 1 or batch_max < 1:
             raise AuditConfigError("queue_max and batch_max must be positive")
+        if not 0 <= linger_s <= 0.1:
+            raise AuditConfigError("linger_s must be between 0 and 0.1 seconds")
         self._store = store
         self._keys = keys
         self._writer_id = writer_id
         self._batch_max = batch_max
         self._commit_timeout_s = commit_timeout_s
+        self._linger_s = linger_s
+        self._announced = 0  # operations that announced a record and have not queued it yet
+        self._lingering = False  # the sealer waits for announced records: wake it on news
+        self._wake = asyncio.Event()
         self._queue: asyncio.Queue[_Pending | None] = asyncio.Queue(queue_max)
         self._sealed: asyncio.Queue[_Sealed | None] = asyncio.Queue(1)
         self._sealed_head: ChainHead | None = None  # None: re-read from the store before sealing
@@ -151,8 +183,14 @@ class AuditTrail:
         head_seq = self.stats.head_seq
         _log.info("audit_trail_closed", writer_id=self._writer_id, head_seq=head_seq)
 
-    async def record(self, event: AuditEvent) -> None:
+    def announce(self) -> Announcement:
+        """Say a record is coming (call before the upstream call); pass it to :meth:`record`."""
+        return Announcement(self if self._linger_s > 0 else None)
+
+    async def record(self, event: AuditEvent, announced: Announcement | None = None) -> None:
         """Return once the event's record is durably committed; else raise AuditUnavailable."""
+        if announced is not None:
+            announced.withdraw()
         await self._enqueue(event)
 
     async def ping(self) -> None:
@@ -172,6 +210,8 @@ class AuditTrail:
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         try:
             self._queue.put_nowait((event, future))
+            if self._lingering:
+                self._wake.set()
         except asyncio.QueueFull as exc:
             self._rejected += 1
             self._note_overload()
@@ -198,15 +238,43 @@ class AuditTrail:
         await self._sealed.put(None)
 
     async def _next_batch(self) -> tuple[list[_Pending], bool]:
-        """Everything queued, up to ``batch_max``; True once the stop sign was taken."""
+        """Everything queued, up to ``batch_max``; True once the stop sign was taken.
+
+        When the queue is empty but announced records are on their way, wait up to ``linger_s``
+        for them (see the module's docstring).
+        """
         batch: list[_Pending] = []
         item = await self._queue.get()
+        deadline: float | None = None
         while item is not None:
             batch.append(item)
-            if len(batch) >= self._batch_max or self._queue.empty():
+            if len(batch) >= self._batch_max:
                 return batch, False
+            if self._queue.empty():
+                if self._announced == 0:
+                    return batch, False
+                loop = asyncio.get_running_loop()
+                if deadline is None:
+                    deadline = loop.time() + self._linger_s
+                if not await self._linger(deadline):
+                    return batch, False
             item = self._queue.get_nowait()
         return batch, True
+
+    async def _linger(self, deadline: float) -> bool:
+        """Wait for a queued record until ``deadline``; False if none came (or none is due)."""
+        self._wake.clear()
+        self._lingering = True
+        try:
+            async with asyncio.timeout_at(deadline):
+                while self._queue.empty() and self._announced > 0:
+                    await self._wake.wait()
+                    self._wake.clear()
+        except TimeoutError:
+            pass
+        finally:
+            self._lingering = False
+        return not self._queue.empty()
 
     async def _seal(self, pending: list[_Pending]) -> _Sealed | None:
         try:

@@ -102,15 +102,20 @@ class _Snapshots:
         last = GaugeMetricFamily(
             "lgsp_audit_last_commit_seconds", "Duration of the audit writer's last commit."
         )
+        batches = CounterMetricFamily(
+            "lgsp_audit_batches",
+            "Audit commits (group commit: committed records / batches = mean batch size).",
+        )
         if self.audit is not None:
             stats = self.audit.stats
             depth.add_metric([], stats.queue_depth)
             records.add_metric(["committed"], stats.committed)
             records.add_metric(["failed"], stats.failed)
             records.add_metric(["rejected"], stats.rejected)
+            batches.add_metric([], stats.batches)
             if stats.last_commit_ms is not None:
                 last.add_metric([], stats.last_commit_ms / 1000)
-        yield from (depth, records, last)
+        yield from (depth, records, batches, last)
 
     def _breaker(self) -> Metric:
         family = GaugeMetricFamily(

@@ -16,7 +16,7 @@ from fastapi import Request
 
 from adapters.ngsp import CallContext, NgspError
 from gateway.api.deps import Purpose
-from gateway.audit import AuditEvent, AuditUnavailable
+from gateway.audit import Announcement, AuditEvent, AuditUnavailable
 from gateway.errors import GatewayError, ServiceUnavailable, ngsp_status
 from gateway.logs import get_logger
 from gateway.runtime import Runtime
@@ -58,6 +58,7 @@ class _Scope:
     subject: str | None
     ctx: CallContext
     started: float
+    announced: Announcement
 
     async def record(
         self, outcome: str, status: int, problem_code: str | None, fields: tuple[str, ...]
@@ -67,7 +68,8 @@ class _Scope:
         state.upstream_ms = round(self.ctx.upstream_ms, 3)
         audit_started = time.perf_counter()
         try:
-            await self.runtime.audit.record(self._event(outcome, status, problem_code, fields))
+            event = self._event(outcome, status, problem_code, fields)
+            await self.runtime.audit.record(event, self.announced)
         except AuditUnavailable as exc:
             _log.error("audit_unavailable", request_id=state.request_id, reason=str(exc))
             raise ServiceUnavailable(
@@ -120,11 +122,17 @@ async def run_audited(
         agency_code=client.agency_code,
         traceparent=request.state.trace.child_traceparent(),
     )
-    scope = _Scope(request, runtime, client, purpose, operation, subject, ctx, time.perf_counter())
+    announced = runtime.audit.announce()  # lets the trail batch this record with others
+    scope = _Scope(
+        request, runtime, client, purpose, operation, subject, ctx, time.perf_counter(), announced
+    )
     try:
-        answer = await call(ctx)
-    except Exception as exc:
-        await scope.record(*_failure(exc), fields=())
-        raise
-    await scope.record(answer.outcome, 200, None, answer.fields_returned)
-    return answer
+        try:
+            answer = await call(ctx)
+        except Exception as exc:
+            await scope.record(*_failure(exc), fields=())
+            raise
+        await scope.record(answer.outcome, 200, None, answer.fields_returned)
+        return answer
+    finally:
+        announced.withdraw()  # idempotent; matters when cancelled before recording

@@ -128,6 +128,7 @@ def test_live_values_are_read_at_scrape_time(metrics: GatewayMetrics) -> None:
     assert sample("lgsp_audit_queue_depth") == 7
     assert sample("lgsp_audit_records_total", {"result": "committed"}) == 120
     assert sample("lgsp_audit_records_total", {"result": "failed"}) == 2
+    assert sample("lgsp_audit_batches_total") == 40
     assert sample("lgsp_audit_last_commit_seconds") == pytest.approx(0.004)
     assert sample("lgsp_ngsp_breaker_state", {"state": "open"}) == 1
     assert sample("lgsp_ngsp_breaker_state", {"state": "closed"}) == 0
