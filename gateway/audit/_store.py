@@ -8,22 +8,19 @@ selects :class:`~gateway.audit._postgres.PostgresStore`. Every method raises
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
-from pathlib import Path
 from typing import Protocol
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from gateway.audit._errors import AuditConfigError
 from gateway.audit._model import GENESIS, Anchor, AuditRecord, ChainHead
 from gateway.audit._postgres import PostgresStore
 from gateway.audit._query import AuditQuery
 from gateway.audit._sqlite import SqliteStore
+from gateway.dsn import DsnError, postgres_target, sqlite_path
 
 __all__ = ["AuditStore", "chain_head", "iter_chain", "open_store"]
 
-_SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 _CHAIN_PAGE = 2000
 _BEFORE_ALL = -(2**63)  # a tampered seq may be anything: read chains from the very bottom
 
@@ -96,30 +93,14 @@ async def iter_chain(
 def open_store(dsn: str, *, migrate_to: int | None = None) -> AuditStore:
     """The store a DSN names (not yet opened)."""
     scheme = dsn.partition(":")[0].lower()
-    if scheme == "sqlite":
-        return SqliteStore(_sqlite_path(dsn), migrate_to=migrate_to)
-    if scheme in ("postgresql", "postgres"):
-        url, schema = _postgres_target(dsn)
-        return PostgresStore(url, schema=schema, migrate_to=migrate_to)
+    try:
+        if scheme == "sqlite":
+            return SqliteStore(sqlite_path(dsn, "audit"), migrate_to=migrate_to)
+        if scheme in ("postgresql", "postgres"):
+            url, schema = postgres_target(dsn, "audit")
+            return PostgresStore(url, schema=schema, migrate_to=migrate_to)
+    except DsnError as exc:
+        raise AuditConfigError(str(exc)) from exc
     raise AuditConfigError(
         f"unknown audit store {scheme!r}: use sqlite:///path/to/audit.sqlite3 or postgresql://…"
     )
-
-
-def _sqlite_path(dsn: str) -> Path:
-    prefix = "sqlite:///"
-    path = dsn[len(prefix) :] if dsn.startswith(prefix) else ""
-    if not path or path == ":memory:":
-        raise AuditConfigError(
-            "an SQLite audit DSN names a file: sqlite:///relative.sqlite3 or sqlite:////abs.sqlite3"
-        )
-    return Path(path)
-
-
-def _postgres_target(dsn: str) -> tuple[str, str]:
-    parts = urlsplit(dsn)
-    params = dict(parse_qsl(parts.query))
-    schema = params.pop("schema", "public")
-    if not _SCHEMA_NAME.fullmatch(schema):
-        raise AuditConfigError(f"audit schema name {schema!r} is not a lower-case identifier")
-    return urlunsplit(parts._replace(query=urlencode(params))), schema

@@ -18,21 +18,17 @@ Every method raises :class:`~gateway.jobs.JobStoreUnavailable` when the store ca
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import datetime
-from pathlib import Path
 from typing import Protocol
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from gateway.dsn import DsnError, postgres_target, sqlite_path
 from gateway.jobs._errors import JobConfigError
 from gateway.jobs._model import Claim, Completion, Job, JobSpec, RowInput, RowKey, RowResult
 from gateway.jobs._postgres import PostgresJobStore
 from gateway.jobs._sqlite import SqliteJobStore
 
 __all__ = ["JobStore", "open_job_store"]
-
-_SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
 class JobStore(Protocol):
@@ -89,30 +85,14 @@ class JobStore(Protocol):
 def open_job_store(dsn: str) -> JobStore:
     """The store a DSN names (not yet opened)."""
     scheme = dsn.partition(":")[0].lower()
-    if scheme == "sqlite":
-        return SqliteJobStore(_sqlite_path(dsn))
-    if scheme in ("postgresql", "postgres"):
-        url, schema = _postgres_target(dsn)
-        return PostgresJobStore(url, schema=schema)
+    try:
+        if scheme == "sqlite":
+            return SqliteJobStore(sqlite_path(dsn, "job"))
+        if scheme in ("postgresql", "postgres"):
+            url, schema = postgres_target(dsn, "job")
+            return PostgresJobStore(url, schema=schema)
+    except DsnError as exc:
+        raise JobConfigError(str(exc)) from exc
     raise JobConfigError(
         f"unknown job store {scheme!r}: use sqlite:///path/to/jobs.sqlite3 or postgresql://…"
     )
-
-
-def _sqlite_path(dsn: str) -> Path:
-    prefix = "sqlite:///"
-    path = dsn[len(prefix) :] if dsn.startswith(prefix) else ""
-    if not path or path == ":memory:":
-        raise JobConfigError(
-            "an SQLite job DSN names a file: sqlite:///relative.sqlite3 or sqlite:////abs.sqlite3"
-        )
-    return Path(path)
-
-
-def _postgres_target(dsn: str) -> tuple[str, str]:
-    parts = urlsplit(dsn)
-    params = dict(parse_qsl(parts.query))
-    schema = params.pop("schema", "public")
-    if not _SCHEMA_NAME.fullmatch(schema):
-        raise JobConfigError(f"job schema name {schema!r} is not a lower-case identifier")
-    return urlunsplit(parts._replace(query=urlencode(params))), schema
