@@ -11,9 +11,11 @@ then maps the answer or the failure into ``contracts`` models or the adapter's e
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
+from email.utils import parsedate_to_datetime
 from typing import Generic, TypeVar, cast
 
 import httpx
@@ -47,6 +49,7 @@ __all__ = ["CallContext", "NgspClient", "NgspConfig", "counts_against_breaker"]
 _T = TypeVar("_T")
 
 _TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})
+_DELAY_SECONDS = re.compile(r"[0-9]{1,9}")
 
 
 @dataclass(slots=True)
@@ -300,14 +303,20 @@ def _content_or_raise(response: httpx.Response) -> bytes:
     raise UpstreamRejected(status)
 
 
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    if value is None:
+def _retry_after(response: httpx.Response, now: datetime | None = None) -> float | None:
+    """Seconds to wait from ``Retry-After``: delay-seconds or an HTTP-date (RFC 9110 §10.2.3)."""
+    value = response.headers.get("Retry-After", "").strip()
+    if not value:
         return None
+    if _DELAY_SECONDS.fullmatch(value):
+        return float(value)
     try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None  # HTTP-date form: rare from WSO2; fall back to the backoff schedule
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None  # unreadable: fall back to the backoff schedule
+    if when.tzinfo is None:  # RFC 9110 dates are GMT; "-0000" parses as naive
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def _parsed(parse: Callable[[bytes], _T], content: bytes) -> _T:
