@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test check lint format typecheck openapi bench clean
+.PHONY: install run test check lint format typecheck openapi bench contract clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,8 +38,18 @@ format: install
 openapi: install
 	$(BIN)/lgsp openapi --output contracts/openapi/gateway-v1.json
 
+# wrk is a Debian package: installed here when missing and running as root (else bench.run says so).
 bench: install
-	$(BIN)/python -m bench.run
+	@command -v wrk >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || apt-get install -y wrk
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# The contract suite against the `make run` stack (start it first), with dev mode's demo identities.
+GATEWAY_URL ?= http://127.0.0.1:8000
+MOCK_URL ?= http://127.0.0.1:9000
+contract: install
+	$(BIN)/lgsp contract run --gateway $(GATEWAY_URL) --mock-admin $(MOCK_URL) \
+	  --client demo-portal:demo-secret --basic-client demo-basic:demo-basic-secret \
+	  --auditor demo-auditor:demo-auditor-secret --report-dir var/contract-report
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

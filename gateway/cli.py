@@ -17,6 +17,7 @@ import typer
 import uvicorn
 from fastapi import FastAPI
 
+from contracts.suite.cli import contract_app
 from gateway.audit.cli import audit_app
 from gateway.jobs.cli import jobs_app, verify_batch
 from gateway.observability.cli import maintenance_app
@@ -56,6 +57,8 @@ BANNER = """
   LGSP gateway (dev)      http://{host}:{port}          API docs: http://{host}:{port}/docs
   Mock national side      {ngsp}   sample: {ngsp}/__admin/citizens/sample?n=5
   Demo portal client      client_id=demo-portal  client_secret=demo-secret
+  Basic / auditor (dev)   demo-basic:demo-basic-secret   demo-auditor:demo-auditor-secret
+  Readiness check         make contract   (the contract suite against this stack)
   Audit store             {audit}
   Stop with Ctrl-C.
 """
@@ -111,6 +114,7 @@ app.add_typer(clients_app, name="clients")
 app.add_typer(audit_app, name="audit", help="Verify, search, export and purge the audit trail.")
 app.add_typer(maintenance_app, name="maintenance")
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(contract_app, name="contract")
 app.command("verify-batch")(verify_batch)
 
 

@@ -14,7 +14,7 @@ from gateway.audit import AuditReader, AuditTrail, open_audit_reader, open_audit
 from gateway.jobs import JobService, open_job_service
 from gateway.ratelimit import MemoryRateLimiter, RateLimiter
 from gateway.ratelimit.redis import RedisRateLimiter
-from gateway.security.clients import ClientRegistry, demo_client
+from gateway.security.clients import ClientRegistry, demo_clients
 from gateway.security.tokens import TokenIssuer
 from gateway.settings import Settings
 
@@ -85,7 +85,7 @@ _RESILIENCE_SETTINGS = (
 def client_registry(settings: Settings) -> ClientRegistry:
     if settings.clients_file is not None:
         return ClientRegistry(settings.clients_file)
-    return ClientRegistry(clients=[demo_client()] if settings.is_dev else [])
+    return ClientRegistry(clients=demo_clients() if settings.is_dev else [])
 
 
 def rate_limiter(settings: Settings) -> RateLimiter:

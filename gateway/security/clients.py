@@ -32,12 +32,17 @@ __all__ = [
     "FieldSet",
     "Operation",
     "demo_client",
+    "demo_clients",
     "hash_secret",
     "new_secret",
 ]
 
 DEMO_CLIENT_ID = "demo-portal"
 DEMO_CLIENT_SECRET = "demo-secret"  # noqa: S105 -- exists only in dev mode, documented in README
+# Two more dev-only identities, so the contract suite runs against `make run` as it is: a portal
+# without addresses or sensitive fields, and an auditor (README, "For integration testers").
+DEMO_BASIC_ID, DEMO_BASIC_SECRET = "demo-basic", "demo-basic-secret"
+DEMO_AUDITOR_ID, DEMO_AUDITOR_SECRET = "demo-auditor", "demo-auditor-secret"
 AGENCY_CODE = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$")  # e.g. 000.00.00.H45
 _PURPOSE_CODE = re.compile(r"^\d\.\d{6}(\.\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2})?$")
 
@@ -187,3 +192,28 @@ def demo_client() -> ClientRecord:
         rate_per_s=200.0,
         burst=400,
     )
+
+
+def demo_clients() -> list[ClientRecord]:
+    """Dev mode's registry: the demo portal, a basic-field portal and an auditor."""
+    agency = "000.00.00.H45"
+    return [
+        demo_client(),
+        ClientRecord(
+            client_id=DEMO_BASIC_ID,
+            name="Demo portal with basic fields only (dev only)",
+            agency_code=agency,
+            secret_hash=hash_secret(DEMO_BASIC_SECRET),
+            operations=frozenset({Operation.LOOKUP, Operation.VERIFY}),
+            field_set=FieldSet.BASIC,
+            rate_per_s=5.0,
+            burst=10,
+        ),
+        ClientRecord(
+            client_id=DEMO_AUDITOR_ID,
+            name="Demo auditor (dev only)",
+            agency_code=agency,
+            secret_hash=hash_secret(DEMO_AUDITOR_SECRET),
+            operations=frozenset({Operation.AUDIT_READ}),
+        ),
+    ]

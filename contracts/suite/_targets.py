@@ -1,0 +1,67 @@
+"""The citizens a run looks up: given on the command line, or drawn from the mock's sample.
+
+No personal number is written into the suite: against a real deployment the tester names a test
+citizen (``--citizen``) and a number known to be absent (``--absent-citizen``); against the mock
+they come from ``/__admin/citizens/sample`` and ``/__admin/citizens/{number}`` (404 = absent).
+What the sample tells about a person (name, birth date) stays in memory for the verify check and
+is never written to a report.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from contracts.suite._context import RunContext
+
+__all__ = ["absent_number", "discover_targets"]
+
+_POOL_SIZE = 12
+_ABSENT_TRIES = 50
+
+
+def discover_targets(ctx: RunContext) -> None:
+    """Fill ``ctx.facts`` with ``citizen``, ``person``, ``cmnd``, ``absent`` and ``pool``."""
+    config = ctx.config
+    ctx.facts.update(citizen=config.citizen, absent=config.absent_citizen, pool=[])
+    if ctx.mock is None:
+        return
+    try:
+        _from_mock(ctx, ctx.mock)
+    except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
+        ctx.facts["mock_error"] = f"{type(exc).__name__}: {exc}"
+
+
+def _sample(mock: httpx.Client, **params: Any) -> list[dict[str, Any]]:
+    response = mock.get("/__admin/citizens/sample", params=params)
+    response.raise_for_status()
+    people: list[dict[str, Any]] = response.json()
+    return people
+
+
+def _from_mock(ctx: RunContext, mock: httpx.Client) -> None:
+    info = mock.get("/__admin").json()
+    ctx.facts["mock_info"] = ", ".join(
+        f"{key} {info[key]}" for key in ("dialect", "population_size", "seed") if key in info
+    )
+    people = _sample(mock, n=_POOL_SIZE + 1, year_only="false")
+    person = people[0]
+    ctx.facts["person"] = person
+    if ctx.facts["citizen"] is None:
+        ctx.facts["citizen"] = person["personal_id"]
+    ctx.facts["pool"] = [p["personal_id"] for p in people[1:]]
+    ctx.facts["all_pool"] = list(ctx.facts["pool"])  # the scenarios consume "pool"
+    with_cmnd = _sample(mock, n=1, with_cmnd="true")
+    ctx.facts["cmnd"] = with_cmnd[0]["cmnd"] if with_cmnd else None
+    if ctx.facts["absent"] is None:
+        ctx.facts["absent"] = absent_number(mock, str(person["personal_id"]))
+
+
+def absent_number(mock: httpx.Client, known: str) -> str | None:
+    """A number with the known one's structure (province, century, year) that nobody holds."""
+    for serial in range(_ABSENT_TRIES):
+        candidate = f"{known[:6]}{(999_999 - serial * 7919) % 1_000_000:06d}"
+        if mock.get(f"/__admin/citizens/{candidate}").status_code == 404:
+            return candidate
+    return None

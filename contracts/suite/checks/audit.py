@@ -1,0 +1,174 @@
+"""Audit: every personal-data call the suite made is in the trail, as an auditor sees it over HTTP.
+
+Runs after every other check that calls the gateway, so the trail holds the whole run. Records
+are found by the request ids the suite sent (``X-Request-ID``), searched from the run's start
+through ``GET /api/v1/audit/records`` with the ``--auditor`` identity.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from contracts.suite._context import RunContext, expect
+from contracts.suite._model import Concern, Exchange, redact
+from contracts.suite._registry import check
+from contracts.suite.checks.data import SENSITIVE_FIELDS
+
+A = Concern.AUDIT
+RECORDS = "/api/v1/audit/records"
+SUBJECTS = "/api/v1/audit/subjects/{number}"
+_MAX_PAGES = 20
+
+
+def trail(ctx: RunContext) -> dict[str, dict[str, Any]]:
+    """The run's audit records by request id (fetched once, paginated)."""
+    if "trail" in ctx.facts:
+        found: dict[str, dict[str, Any]] = ctx.facts["trail"]
+        return found
+    since = (ctx.facts["started_at"] - timedelta(seconds=5)).isoformat()
+    records: dict[str, dict[str, Any]] = {}
+    cursor: int | None = None
+    for _ in range(_MAX_PAGES):
+        params: dict[str, Any] = {"since": since, "limit": 1000}
+        if cursor is not None:
+            params["cursor"] = cursor
+        response = ctx.call(
+            "GET",
+            RECORDS,
+            template=RECORDS,
+            identity="auditor",
+            headers=ctx.as_identity("auditor", purpose=False),
+            params=params,
+        )
+        expect(response.status_code == 200, f"the auditor's search answered {response.status_code}")
+        page = response.json()
+        records.update({str(r.get("request_id")): r for r in page.get("records", [])})
+        cursor = page.get("next_cursor")
+        if cursor is None:
+            break
+    ctx.facts["trail"] = records
+    return records
+
+
+def _audited(ctx: RunContext) -> list[Exchange]:
+    return [e for e in ctx.exchanges if e.audited]
+
+
+@check(
+    "audit.every-call-recorded",
+    A,
+    "Every personal-data call is in the audit trail",
+    "Each data call the suite made that passed authentication and purpose checks (success, "
+    "404, 422, 5xx alike) has an audit record with its request id, readable by the auditor.",
+    needs=("auditor",),
+)
+def every_call_recorded(ctx: RunContext) -> None:
+    records = trail(ctx)
+    audited = _audited(ctx)
+    missing = [e for e in audited if e.request_id not in records]
+    for exchange in missing[:20]:
+        ctx.note(f"not in the trail: {exchange.describe()}")
+    ctx.note(f"{len(audited) - len(missing)} of {len(audited)} calls found in the trail")
+    expect(bool(audited), "the run made no audited call")
+    expect(not missing, f"{len(missing)} of {len(audited)} personal-data calls are not audited")
+
+
+@check(
+    "audit.record-content",
+    A,
+    "Audit records say who, why, on whom (masked) and what left",
+    "Each record names the calling client, the purpose code and officer sent, the status "
+    "answered; holds no citizen number in clear; and lists no sensitive field for a client "
+    "without the sensitive field set.",
+    needs=("auditor",),
+)
+def record_content(ctx: RunContext) -> None:
+    records = trail(ctx)
+    problems: list[str] = []
+    for exchange in _audited(ctx):
+        record = records.get(exchange.request_id)
+        if record is not None:
+            problems += [
+                f"{exchange.request_id}: {p}" for p in _record_problems(ctx, exchange, record)
+            ]
+    for problem in problems[:20]:
+        ctx.note(problem)
+    expect(not problems, f"{len(problems)} defect(s) in audit records")
+
+
+def _record_problems(ctx: RunContext, exchange: Exchange, record: dict[str, Any]) -> list[str]:
+    identity = ctx.identity(exchange.client)
+    expected = {
+        "client_id": identity.client_id if identity else None,
+        "purpose_code": ctx.config.purpose_code,
+        "officer_id": ctx.config.officer_id,
+        "status": exchange.status,
+    }
+    problems = [
+        f"{key} is {record.get(key)!r}, expected {value!r}"
+        for key, value in expected.items()
+        if record.get(key) != value
+    ]
+    text = json.dumps(record, ensure_ascii=False)
+    if any(number in text for number in _numbers_used(ctx)):
+        problems.append("a citizen number is stored in clear")
+    masked = record.get("subject_masked")
+    if masked is not None and "*" not in str(masked):
+        problems.append("subject_masked is not masked")
+    field_set = ctx.facts.get(f"grants:{exchange.client}", {}).get("field_set")
+    if field_set != "sensitive" and set(record.get("fields_returned") or ()) & SENSITIVE_FIELDS:
+        problems.append("sensitive fields disclosed to a client without the sensitive field set")
+    return problems
+
+
+def _numbers_used(ctx: RunContext) -> set[str]:
+    """Every citizen number the run asked about (never written out, only searched for)."""
+    keys = ("citizen", "absent", "cmnd")
+    numbers = {str(ctx.facts[k]) for k in keys if ctx.facts.get(k)}
+    return numbers | set(ctx.facts.get("all_pool", []))
+
+
+@check(
+    "audit.upstream-attempts",
+    A,
+    "The trail's upstream attempts match the national side's journal",
+    "For each fault scenario, the record's upstream_attempts equals the number of attempts the "
+    "mock's journal saw for that look-up.",
+    needs=("auditor", "mock"),
+    required=False,
+)
+def upstream_attempts(ctx: RunContext) -> None:
+    records = trail(ctx)
+    seen: dict[str, int] = ctx.facts.get("attempts", {})
+    expect(bool(seen), "no fault scenario ran, nothing to compare")
+    for request_id, journal in seen.items():
+        recorded = records.get(request_id, {}).get("upstream_attempts")
+        ctx.note(f"{request_id}: audit {recorded}, journal {journal}")
+        expect(recorded == journal, f"{request_id}: audit says {recorded}, journal saw {journal}")
+
+
+@check(
+    "audit.subject-view",
+    A,
+    "Who looked this citizen up (Data Tracker view)",
+    "GET /api/v1/audit/subjects/{number} lists the suite's own look-ups of the target citizen.",
+    needs=("auditor", "citizen"),
+)
+def subject_view(ctx: RunContext) -> None:
+    number = str(ctx.facts["citizen"])
+    response = ctx.call(
+        "GET",
+        f"/api/v1/audit/subjects/{number}",
+        template=SUBJECTS,
+        identity="auditor",
+        headers=ctx.as_identity("auditor", purpose=False),
+        params={"limit": 1000},
+    )
+    expect(response.status_code == 200, f"subject view answered {response.status_code}")
+    listed = {r.get("request_id") for r in response.json().get("records", [])}
+    own = [e for e in _audited(ctx) if e.path == redact(f"/api/v1/citizens/{number}")]
+    missing = [e for e in own if e.request_id not in listed]
+    expect(bool(own), "the run looked the target citizen up zero times")
+    expect(not missing, f"{len(missing)} of {len(own)} look-ups of the citizen are not listed")

@@ -1,0 +1,206 @@
+"""Data contract: every operation answers in its documented shape, and no more than allowed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from contracts.suite._context import RunContext, expect
+from contracts.suite._model import Concern
+from contracts.suite._registry import check
+from contracts.suite.checks.security import LOOKUP, expect_problem, grants, lookup_path
+
+D = Concern.DATA_CONTRACT
+VERIFY = "/api/v1/citizens/verify"
+HOUSEHOLD = "/api/v1/citizens/{number}/household"
+SENSITIVE_FIELDS = frozenset({"ethnicity_code", "religion_code"})
+
+
+def data_call(
+    ctx: RunContext, identity: str, method: str, path: str, template: str, **kw: Any
+) -> httpx.Response:
+    """A data call that passed authentication and purpose: the gateway must audit it."""
+    return ctx.call(
+        method,
+        path,
+        template=template,
+        identity=identity,
+        audited=True,
+        headers=ctx.as_identity(identity),
+        **kw,
+    )
+
+
+@check(
+    "data.lookup",
+    D,
+    "Look-up by personal id",
+    "GET /api/v1/citizens/{number} for a citizen who exists answers 200 with a Citizen whose "
+    "personal_id is the one asked for.",
+    needs=("citizen",),
+)
+def lookup(ctx: RunContext) -> None:
+    response = data_call(ctx, "client", "GET", lookup_path(ctx), LOOKUP)
+    expect(response.status_code == 200, f"look-up answered {response.status_code}")
+    expect(response.json().get("personal_id") == ctx.facts["citizen"], "another citizen came back")
+    ctx.facts["lookup_fields"] = sorted(k for k, v in response.json().items() if v is not None)
+
+
+@check(
+    "data.lookup-cmnd",
+    D,
+    "Look-up by legacy 9-digit CMND",
+    "GET /api/v1/citizens/{cmnd} answers 200 with the citizen holding that CMND.",
+    needs=("cmnd",),
+    required=False,
+)
+def lookup_cmnd(ctx: RunContext) -> None:
+    cmnd = str(ctx.facts["cmnd"])
+    response = data_call(ctx, "client", "GET", f"/api/v1/citizens/{cmnd}", LOOKUP)
+    expect(response.status_code == 200, f"CMND look-up answered {response.status_code}")
+    expect(response.json().get("cmnd") == cmnd, "the answer does not hold the CMND asked for")
+
+
+@check(
+    "data.verify",
+    D,
+    "Verification of typed details",
+    "POST /api/v1/citizens/verify answers a VerifyResult: the sampled citizen's own details "
+    "match, a wrong birth year does not, and no stored value is returned.",
+    needs=("citizen",),
+)
+def verify(ctx: RunContext) -> None:
+    if "verify" not in grants(ctx, "client").get("operations", []):
+        response = data_call(ctx, "client", "POST", VERIFY, VERIFY, json={"number": "0"})
+        expect_problem(response, 403, "operation_not_granted")
+        return
+    person: dict[str, Any] = ctx.facts.get("person") or {}
+    typed = {"number": ctx.facts["citizen"]}
+    if person.get("date_of_birth"):
+        typed["date_of_birth"] = str(person["date_of_birth"])[:4]
+    response = data_call(ctx, "client", "POST", VERIFY, VERIFY, json=typed)
+    expect(response.status_code == 200, f"verify answered {response.status_code}")
+    expect(response.json().get("match") is True, "the citizen's own birth year did not match")
+    if "date_of_birth" in typed:
+        wrong = {**typed, "date_of_birth": str(int(typed["date_of_birth"]) - 1)}
+        response = data_call(ctx, "client", "POST", VERIFY, VERIFY, json=wrong)
+        expect(response.status_code == 200, f"verify answered {response.status_code}")
+        expect(response.json().get("match") is False, "a wrong birth year matched")
+    leaked = set(response.json()) - {"match", "strategy", "fields"}
+    expect(not leaked, f"verify returned more than its verdict: {sorted(leaked)}")
+
+
+@check(
+    "data.household",
+    D,
+    "Household of a citizen",
+    "GET /api/v1/citizens/{number}/household answers 200 with a Household listing its members "
+    "(or 403 operation_not_granted when the client lacks the household grant).",
+    needs=("citizen",),
+)
+def household(ctx: RunContext) -> None:
+    path = f"{lookup_path(ctx)}/household"
+    response = data_call(ctx, "client", "GET", path, HOUSEHOLD)
+    if "household" not in grants(ctx, "client").get("operations", []):
+        expect_problem(response, 403, "operation_not_granted")
+        return
+    expect(response.status_code == 200, f"household answered {response.status_code}")
+    expect(len(response.json().get("members", [])) >= 1, "the household has no members")
+
+
+@check(
+    "data.not-found",
+    D,
+    "Unknown citizen is 404",
+    "A well-formed number that the population database does not hold answers 404 "
+    "citizen_not_found from layer population-db.",
+    needs=("absent",),
+)
+def not_found(ctx: RunContext) -> None:
+    path = f"/api/v1/citizens/{ctx.facts['absent']}"
+    response = data_call(ctx, "client", "GET", path, LOOKUP)
+    expect_problem(response, 404, "citizen_not_found")
+    expect(response.json().get("layer") == "population-db", "404 not from layer population-db")
+
+
+@check(
+    "data.invalid-number",
+    D,
+    "Malformed numbers are refused before the national side",
+    "Numbers of the wrong length, with non-digits, or with an unknown province code answer 422 "
+    "number_length / number_not_digits / unknown_province.",
+)
+def invalid_number(ctx: RunContext) -> None:
+    for number, code in (
+        ("12345", "number_length"),
+        ("05409200012x", "number_not_digits"),
+        ("099092000123", "unknown_province"),
+    ):
+        response = data_call(ctx, "client", "GET", f"/api/v1/citizens/{number}", LOOKUP)
+        expect_problem(response, 422, code)
+
+
+@check(
+    "data.malformed-body",
+    D,
+    "Malformed request bodies are refused",
+    "A verify body that is not JSON answers 400 malformed_body; one with an unknown field "
+    "answers 422 unknown_field.",
+)
+def malformed_body(ctx: RunContext) -> None:
+    headers = {**ctx.as_identity("client"), "Content-Type": "application/json"}
+    broken = ctx.call(
+        "POST", VERIFY, template=VERIFY, identity="client", headers=headers, content=b"{not json"
+    )
+    expect_problem(broken, 400, "malformed_body")
+    extra = ctx.call(
+        "POST",
+        VERIFY,
+        template=VERIFY,
+        identity="client",
+        headers=headers,
+        json={"number": "054092000123", "nickname": "x"},
+    )
+    expect_problem(extra, 422, "unknown_field")
+
+
+@check(
+    "data.minimisation",
+    D,
+    "The portal gets only its field set",
+    "The look-up answer holds no field beyond the client's granted fields (GET /api/v1/me), and "
+    "no ethnicity or religion unless its field set is sensitive.",
+    needs=("citizen",),
+)
+def minimisation(ctx: RunContext) -> None:
+    _minimised(ctx, "client")
+
+
+@check(
+    "data.minimisation-basic",
+    D,
+    "A basic client never gets sensitive data",
+    "A client without the sensitive field set (--basic-client) gets no ethnicity_code or "
+    "religion_code, and nothing beyond its own field list (Decree 13/2023).",
+    needs=("basic", "citizen"),
+)
+def minimisation_basic(ctx: RunContext) -> None:
+    field_set = _minimised(ctx, "basic")
+    expect(field_set != "sensitive", "the basic client is granted the sensitive field set")
+
+
+def _minimised(ctx: RunContext, identity: str) -> str:
+    allowed = set(grants(ctx, identity).get("fields", []))
+    field_set = str(grants(ctx, identity).get("field_set"))
+    response = data_call(ctx, identity, "GET", lookup_path(ctx), LOOKUP)
+    expect(response.status_code == 200, f"{identity} look-up answered {response.status_code}")
+    present = {k for k, v in response.json().items() if v is not None}
+    ctx.note(f"{identity} ({field_set}) received: {', '.join(sorted(present))}")
+    expect(not present - allowed, f"fields beyond the grant: {sorted(present - allowed)}")
+    if field_set != "sensitive":
+        expect(
+            not present & SENSITIVE_FIELDS,
+            f"sensitive fields: {sorted(present & SENSITIVE_FIELDS)}",
+        )
+    return field_set

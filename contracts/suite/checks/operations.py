@@ -1,0 +1,88 @@
+"""Operations: what operators rely on, the run's timings, and throttling.
+
+The rate-limit check (a security check) lives here because it must run late: it exhausts one
+identity's burst, so only the audit checks and the run-wide summaries come after it.
+"""
+
+from __future__ import annotations
+
+from contracts.suite._context import CheckSkipped, RunContext, expect
+from contracts.suite._model import Concern
+from contracts.suite._registry import check
+from contracts.suite.checks.security import LOOKUP, expect_problem, grants, lookup_path
+
+OPS = Concern.OPERATIONS
+_MAX_BURST = 300
+
+
+@check(
+    "operations.metrics",
+    OPS,
+    "Prometheus metrics are served",
+    "GET /metrics answers 200 in the Prometheus text format.",
+)
+def metrics(ctx: RunContext) -> None:
+    response = ctx.call("GET", "/metrics")
+    expect(response.status_code == 200, f"/metrics answered {response.status_code}")
+    expect("# TYPE" in response.text, "/metrics is not in the Prometheus text format")
+
+
+@check(
+    "operations.unknown-route",
+    OPS,
+    "Unknown routes are problems too",
+    "GET on a path the API does not have answers 404 route_not_found as problem+json.",
+)
+def unknown_route(ctx: RunContext) -> None:
+    expect_problem(ctx.call("GET", "/api/v1/no-such-route"), 404, "route_not_found")
+
+
+@check(
+    "operations.latency",
+    OPS,
+    "Successful data calls are fast enough",
+    "Every successful data call of the run (fault scenarios aside) answered within the slow-call "
+    "limit (--slow-call-ms, default 3000 ms).",
+)
+def latency(ctx: RunContext) -> None:
+    answered = [e for e in ctx.exchanges if e.audited and e.status == 200]
+    expect(bool(answered), "no successful data call to time")
+    slowest = max(answered, key=lambda e: e.elapsed_ms)
+    ctx.note(f"{len(answered)} successful data calls; slowest: {slowest.describe()}")
+    limit = ctx.config.slow_call_ms
+    expect(
+        slowest.elapsed_ms <= limit, f"slowest call took {slowest.elapsed_ms:.0f} ms > {limit:.0f}"
+    )
+
+
+@check(
+    "security.rate-limit",
+    Concern.SECURITY,
+    "Over-rate clients get 429 with Retry-After",
+    "Calling faster than the client's burst answers 429 rate_limited with Retry-After and "
+    "RateLimit-* headers (run with the identity of smallest burst, up to 300 calls).",
+    needs=("citizen",),
+)
+def rate_limit(ctx: RunContext) -> None:
+    identities = [i for i in ("basic", "client") if ctx.identity(i) is not None]
+    identity = min(identities, key=lambda i: int(grants(ctx, i).get("burst", 0)))
+    burst = int(grants(ctx, identity)["burst"])
+    if burst > _MAX_BURST:
+        raise CheckSkipped(f"the smallest burst is {burst} (> {_MAX_BURST} calls): not exhausted")
+    # No purpose headers: the rate is taken before the purpose is checked, and nothing is looked up.
+    headers = ctx.as_identity(identity, purpose=False)
+    for _ in range(burst + 10):
+        response = ctx.call(
+            "GET", lookup_path(ctx), template=LOOKUP, identity=identity, headers=headers
+        )
+        if response.status_code == 429:
+            expect_problem(response, 429, "rate_limited")
+            expect("Retry-After" in response.headers, "429 without Retry-After")
+            expect(
+                any(h.lower().startswith("ratelimit") for h in response.headers),
+                "429 without RateLimit-* headers",
+            )
+            retry_after = response.headers["Retry-After"]
+            ctx.note(f"{identity} (burst {burst}) throttled, Retry-After {retry_after}")
+            return
+    expect(False, f"{burst + 10} calls within the burst window were never throttled")

@@ -1,0 +1,58 @@
+"""Run-wide summaries: every answer the run received, judged against the contract.
+
+These run last, after the audit checks, so that the auditor's own calls are judged too. The
+defects were noted as each answer arrived (``RunContext._inspect``).
+"""
+
+from __future__ import annotations
+
+from contracts.suite._context import RunContext, expect
+from contracts.suite._model import Concern
+from contracts.suite._registry import check
+
+D = Concern.DATA_CONTRACT
+
+
+def _defects(ctx: RunContext, kind: str) -> None:
+    found = [d for d in ctx.defects if d.kind == kind]
+    for defect in found[:20]:
+        ctx.note(f"{defect.exchange.describe()}: {defect.detail}")
+    ctx.note(f"{len(ctx.exchanges)} answers examined")
+    expect(not found, f"{len(found)} answer(s) break the contract")
+
+
+@check(
+    "data.response-schemas",
+    D,
+    "Every answer conforms to the OpenAPI contract",
+    "Every answer of the run to a documented operation has a documented status (or an API-wide "
+    "problem status) and a body that validates against its schema in "
+    "contracts/openapi/gateway-v1.json (JSON Schema 2020-12).",
+)
+def response_schemas(ctx: RunContext) -> None:
+    gaps = [d for d in ctx.defects if d.kind == "doc-gap"]
+    for gap in gaps[:20]:
+        ctx.note(f"documentation gap (not a failure): {gap.exchange.describe()}: {gap.detail}")
+    _defects(ctx, "schema")
+
+
+@check(
+    "data.problem-details",
+    D,
+    "Every error is an RFC 9457 problem with a stable code",
+    "Every 4xx/5xx answer of the API is application/problem+json with a string code, "
+    "type urn:lgsp:problem:<code>, the HTTP status, and the request's id.",
+)
+def problem_details(ctx: RunContext) -> None:
+    _defects(ctx, "problem")
+
+
+@check(
+    "data.request-id-echo",
+    D,
+    "Every answer echoes X-Request-ID",
+    "Every answer of the run carries the X-Request-ID the suite sent (the id the audit trail and "
+    "NGSP's MaYeuCau use).",
+)
+def request_id_echo(ctx: RunContext) -> None:
+    _defects(ctx, "request-id")

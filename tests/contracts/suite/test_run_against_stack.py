@@ -1,0 +1,128 @@
+"""`lgsp contract run` against real processes: ready when set up right, named failures if not."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from contracts.suite import CHECKS, RunReport, Status, run_suite, write_reports
+from contracts.suite._targets import absent_number
+from gateway.cli import app
+from gateway.security.clients import FieldSet
+from tests.contracts.suite.conftest import Deployment, write_clients
+
+pytestmark = pytest.mark.process
+
+NUMBER_IN_CLEAR = re.compile(r"(?<!\d)(\d{12}|\d{9})(?!\d)")
+
+
+def failed_in_junit(path: Path) -> set[str]:
+    root = ET.parse(path).getroot()  # noqa: S314 -- our own report, as a CI tool reads it
+    return {
+        case.get("name", "") for case in root.iter("testcase") if case.find("failure") is not None
+    }
+
+
+def test_healthy_deployment_is_ready_with_every_check_passed(
+    healthy: Deployment, tmp_path: Path
+) -> None:
+    """All checks run (mock admin and all three identities given) and all pass."""
+    report = run_suite(healthy.config())
+    failures = {r.check_id: r.message for r in report.failed}
+    assert failures == {}
+    assert report.counts()[Status.PASSED] == len(CHECKS)
+    assert report.verdict == "READY FOR GO-LIVE"
+    paths = write_reports(report, tmp_path)
+    junit = ET.parse(paths["junit"]).getroot()  # noqa: S314 -- our own report
+    assert (junit.get("tests"), junit.get("failures")) == (str(len(CHECKS)), "0")
+
+
+def test_reports_never_hold_a_citizen_number_in_clear(healthy: Deployment, tmp_path: Path) -> None:
+    """Evidence names calls by masked path only (``054*******89``), in every format."""
+    report = run_suite(healthy.config(), only={"data.lookup", "data.not-found"})
+    for path in write_reports(report, tmp_path).values():
+        assert not NUMBER_IN_CLEAR.findall(path.read_text(encoding="utf-8")), path.name
+    assert "*******" in (tmp_path / "readiness.md").read_text(encoding="utf-8")
+
+
+def test_cli_exit_code_and_reports(healthy: Deployment, tmp_path: Path) -> None:
+    """Without the auditor, the audit checks cannot run: no failure, but exit 3 and NOT READY."""
+    result = CliRunner().invoke(
+        app,
+        [
+            "contract", "run",
+            "--gateway", healthy.gateway_url,
+            "--client", "portal:portal-secret",
+            "--basic-client", "basic-portal:basic-portal-secret",
+            "--mock-admin", healthy.mock_url,
+            "--report-dir", str(tmp_path),
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 3, result.output
+    markdown = (tmp_path / "readiness.md").read_text(encoding="utf-8")
+    assert "**Verdict: NOT READY**" in markdown
+    assert "Required but not run: audit.every-call-recorded" in markdown
+    assert failed_in_junit(tmp_path / "contract-junit.xml") == set()
+
+
+def test_bad_credentials_option_is_a_usage_error() -> None:
+    result = CliRunner().invoke(
+        app, ["contract", "run", "--gateway", "http://127.0.0.1:9", "--client", "no-colon"]
+    )
+    assert result.exit_code == 2
+    assert "CLIENT_ID:SECRET" in result.output
+
+
+def _failed(report: RunReport) -> set[str]:
+    return {r.check_id for r in report.failed}
+
+
+def test_basic_client_granted_sensitive_fields_is_not_ready(
+    misconfigured: Callable[..., AbstractContextManager[Deployment]], tmp_path: Path
+) -> None:
+    """The registry gives the basic portal the sensitive field set: only that check fails."""
+    clients = write_clients(tmp_path / "leaky.yaml", basic_field_set=FieldSet.SENSITIVE)
+    with misconfigured(clients=str(clients)) as deployment:
+        report = run_suite(deployment.config())
+    write_reports(report, tmp_path / "report")
+    assert _failed(report) == {"data.minimisation-basic"}
+    assert failed_in_junit(tmp_path / "report" / "contract-junit.xml") == _failed(report)
+    markdown = (tmp_path / "report" / "readiness.md").read_text(encoding="utf-8")
+    assert "**Verdict: NOT READY**" in markdown
+    assert "Failed: data.minimisation-basic." in markdown
+    assert "the basic client is granted the sensitive field set" in markdown
+
+
+def test_wrong_ngsp_secret_is_not_ready(
+    misconfigured: Callable[..., AbstractContextManager[Deployment]], tmp_path: Path
+) -> None:
+    """The gateway cannot get an NGSP token: readiness and every look-up fail, security holds."""
+    with misconfigured(LGSP_NGSP_CONSUMER_SECRET="not-the-mock-secret") as deployment:
+        report = run_suite(deployment.config())
+    failed = _failed(report)
+    assert {"connectivity.readyz", "data.lookup", "data.verify", "data.household"} <= failed
+    assert {"resilience.retry-then-succeed", "data.minimisation-basic"} <= failed
+    results = {r.check_id: r.status for r in report.results}
+    assert results["security.missing-token"] is Status.PASSED
+    assert results["audit.every-call-recorded"] is Status.PASSED  # failures are audited too
+    assert report.verdict == "NOT READY"
+
+
+def test_without_mock_admin_the_fault_scenarios_are_skipped_not_failed(healthy: Deployment) -> None:
+    """Against a real NGSP there is no fault injection: still READY, given the test citizens."""
+    with httpx.Client(base_url=healthy.mock_url) as mock:
+        known = mock.get("/__admin/citizens/sample", params={"n": 1}).json()[0]["personal_id"]
+        absent = absent_number(mock, known)
+    report = run_suite(healthy.config(mock_admin_url=None, citizen=known, absent_citizen=absent))
+    statuses = {r.check_id: r.status for r in report.results}
+    assert statuses["resilience.timeout"] is Status.SKIPPED
+    assert statuses["data.lookup-cmnd"] is Status.SKIPPED
+    assert {r.check_id: r.message for r in report.failed} == {}
+    assert report.verdict == "READY FOR GO-LIVE"
