@@ -37,6 +37,7 @@ from adapters.ngsp import (
     UpstreamHTTPError,
     UpstreamTimeout,
 )
+from contracts.models import Problem
 
 __all__ = [
     "PROBLEM_MEDIA_TYPE",
@@ -54,9 +55,47 @@ __all__ = [
     "UnsupportedMediaType",
     "install_problem_handlers",
     "problem_response",
+    "problem_responses",
 ]
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+_PROBLEM_DESCRIPTIONS = {
+    400: "Malformed request body (not JSON, or not the expected shape).",
+    401: "Missing, invalid or expired token.",
+    403: "The client is not granted this operation.",
+    404: "Not found.",
+    409: "The resource is not in a state that allows this.",
+    410: "The resource was erased.",
+    413: "Request body too large.",
+    415: "Unsupported media type.",
+    422: "Invalid input: the problem's code and detail say which.",
+    429: "Over the client's rate (see Retry-After and RateLimit-* headers).",
+    502: "The national service failed or answered garbage.",
+    503: "Unavailable (circuit open, maintenance, audit store down): see Retry-After.",
+    504: "The national service was too slow for the deadline.",
+}
+
+
+def problem_responses(
+    *statuses: int, descriptions: dict[int, str] | None = None
+) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for problem answers (RFC 9457 ``application/problem+json``).
+
+    Declaring 422 here also replaces FastAPI's default ``HTTPValidationError`` entry, which does
+    not describe what the gateway sends.
+    """
+    texts = {**_PROBLEM_DESCRIPTIONS, **(descriptions or {})}
+    return {
+        status: {
+            "model": Problem,
+            # FastAPI files the model's schema under application/json; name it for the media
+            # type the gateway actually sends, so validators of problem+json find it too.
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+            "description": texts[status],
+        }
+        for status in statuses
+    }
 
 
 class GatewayError(Exception):

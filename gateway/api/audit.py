@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from gateway.api.deps import RuntimeDep, require_operation
 from gateway.audit import AuditPage, AuditQuery, AuditQueryError, AuditRecord
-from gateway.errors import InvalidInput
+from gateway.errors import InvalidInput, problem_responses
 from gateway.security.clients import Operation
 
 __all__ = ["router"]
@@ -25,6 +25,17 @@ router = APIRouter(
     prefix="/api/v1/audit",
     tags=["audit"],
     dependencies=[require_operation(Operation.AUDIT_READ)],  # type: ignore[list-item]
+    responses=problem_responses(
+        401,
+        403,
+        422,
+        429,
+        503,
+        descriptions={
+            403: "The client is not granted audit_read.",
+            503: "The audit store is unavailable.",
+        },
+    ),
 )
 
 

@@ -17,14 +17,13 @@ from contracts.ids import InvalidNumber, parse_number
 from contracts.models import (
     Citizen,
     Household,
-    Problem,
     Sex,
     VerifyFields,
     VerifyRequest,
     VerifyResult,
 )
 from gateway.api.deps import CurrentClient, PurposeOfUse, RuntimeDep, require_operation
-from gateway.errors import Forbidden, InvalidInput, NotFound
+from gateway.errors import Forbidden, InvalidInput, NotFound, problem_responses
 from gateway.security.clients import Operation
 from gateway.services.audited import Answer, run_audited
 from gateway.services.matching import Strategy, dates_match, names_match, result, sex_result
@@ -34,19 +33,17 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/api/v1/citizens", tags=["citizens"])
 
-_PROBLEMS: dict[int | str, dict[str, object]] = {
-    status: {"model": Problem, "content": {"application/problem+json": {}}, "description": text}
-    for status, text in {
-        401: "Missing, invalid or expired token.",
-        403: "The client is not granted this operation or purpose.",
-        404: "No citizen with this number.",
-        422: "Invalid number or missing purpose headers.",
-        429: "Over the client's rate (see Retry-After).",
-        502: "The national service failed or answered garbage.",
-        503: "Circuit open, maintenance, or audit store unavailable (fail closed).",
-        504: "The national service was too slow for the deadline.",
-    }.items()
+_DATA_CALL = (401, 403, 404, 422, 429, 502, 503, 504)
+_TEXTS = {
+    403: "The client is not granted this operation or purpose.",
+    404: "No citizen with this number.",
+    422: "Invalid number or missing purpose headers.",
 }
+_PROBLEMS = problem_responses(*_DATA_CALL, descriptions=_TEXTS)
+_VERIFY_PROBLEMS = problem_responses(
+    400, 413, *_DATA_CALL, descriptions={**_TEXTS, 422: "Invalid fields or purpose headers."}
+)
+
 
 NumberPath = Annotated[
     str,
@@ -68,7 +65,7 @@ def checked_number(text: str) -> str:
     "/verify",
     summary="Verify what a citizen typed against the national record",
     response_model=VerifyResult,
-    responses=_PROBLEMS,
+    responses=_VERIFY_PROBLEMS,
     dependencies=[require_operation(Operation.VERIFY)],  # type: ignore[list-item]
 )
 async def verify_citizen(

@@ -19,7 +19,6 @@ from starlette.datastructures import UploadFile
 from starlette.responses import Response, StreamingResponse
 
 from adapters.ngsp import CallContext
-from contracts.models import Problem
 from gateway.api.deps import CurrentClient, PurposeOfUse, RuntimeDep, require_operation
 from gateway.errors import (
     Conflict,
@@ -29,6 +28,7 @@ from gateway.errors import (
     PayloadTooLarge,
     ServiceUnavailable,
     UnsupportedMediaType,
+    problem_responses,
 )
 from gateway.jobs import (
     DELIMITERS,
@@ -88,10 +88,7 @@ def _as_problems() -> Iterator[None]:
 
 
 def _problems(*statuses: int) -> dict[int | str, dict[str, object]]:
-    return {
-        status: {"model": Problem, "content": {"application/problem+json": {}}}
-        for status in (401, 403, 429, *statuses)
-    }
+    return problem_responses(401, 403, 422, 429, *sorted(set(statuses) - {422}))
 
 
 def _json(job: Job, status: int = 200, headers: dict[str, str] | None = None) -> Response:

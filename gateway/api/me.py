@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from contracts.models import ClientGrants
 from gateway.api.deps import CurrentClient
+from gateway.errors import problem_responses
 from gateway.services.projection import fields_for
 
 __all__ = ["router"]
@@ -13,7 +14,12 @@ __all__ = ["router"]
 router = APIRouter(prefix="/api/v1", tags=["clients"])
 
 
-@router.get("/me", summary="The calling client's grants", response_model=ClientGrants)
+@router.get(
+    "/me",
+    summary="The calling client's grants",
+    response_model=ClientGrants,
+    responses=problem_responses(401, 422),
+)
 async def me(client: CurrentClient) -> ClientGrants:
     return ClientGrants(
         client_id=client.client_id,

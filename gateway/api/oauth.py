@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from gateway.api.deps import RuntimeDep
+from gateway.errors import problem_responses
 
 __all__ = ["router"]
 
@@ -57,7 +58,11 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
     "/oauth2/token",
     summary="Get an access token (client credentials)",
     response_model=TokenResponse,
-    responses={400: {"description": "Unsupported grant"}, 401: {"description": "Bad client"}},
+    responses={
+        400: {"description": "Unsupported grant (RFC 6749 error JSON)"},
+        401: {"description": "Bad client (RFC 6749 error JSON)"},
+        **problem_responses(422, descriptions={422: "Malformed form fields."}),
+    },
 )
 async def issue_token(
     request: Request,
