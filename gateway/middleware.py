@@ -84,11 +84,12 @@ class RequestContextMiddleware:
         state: dict[str, Any] = scope.setdefault("state", {})
         state.update(request_id=request_id, trace=trace)
         status = 500
+        started_answer = False
 
         async def send_with_context(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started_answer
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, started_answer = message["status"], True
                 headers = MutableHeaders(scope=message)
                 headers["X-Request-ID"] = request_id
                 headers["traceparent"] = trace.child_traceparent()
@@ -103,8 +104,12 @@ class RequestContextMiddleware:
                     state["problem_code"] = "invalid_request_id"
                 else:
                     await self.app(scope, receive, send_with_context)
-            except Exception:  # answered 500 further out (ServerErrorMiddleware); say why here
+            except Exception:
+                # Answer the 500 here, inside the context, so it carries X-Request-ID like every
+                # other answer; ServerErrorMiddleware further out sees it sent and only logs.
                 state.setdefault("problem_code", "internal_error")
+                if not started_answer:
+                    await _internal_error(send_with_context, request_id)
                 raise
             finally:
                 self._completed(scope, state, status, time.perf_counter() - started)
@@ -152,21 +157,49 @@ def _sample(
 
 
 async def _bad_request_id(scope: Scope, send: Send, request_id: str) -> None:
+    detail = "X-Request-ID must be 1-64 characters of A-Z a-z 0-9 . _ : -"
+    await _problem(
+        send,
+        status=400,
+        code="invalid_request_id",
+        title="Malformed request",
+        detail=detail,
+        request_id=request_id,
+        layer="client",
+    )
+
+
+async def _internal_error(send: Send, request_id: str) -> None:
+    detail = "An unexpected error occurred."
+    await _problem(
+        send,
+        status=500,
+        code="internal_error",
+        title="Internal error",
+        detail=detail,
+        request_id=request_id,
+        layer="gateway",
+    )
+
+
+async def _problem(
+    send: Send, *, status: int, code: str, title: str, detail: str, request_id: str, layer: str
+) -> None:
     body = orjson.dumps(
         {
-            "type": "urn:lgsp:problem:invalid_request_id",
-            "title": "Malformed request",
-            "status": 400,
-            "detail": "X-Request-ID must be 1-64 characters of A-Z a-z 0-9 . _ : -",
-            "code": "invalid_request_id",
+            "type": f"urn:lgsp:problem:{code}",
+            "title": title,
+            "status": status,
+            "detail": detail,
+            "code": code,
             "request_id": request_id,
-            "layer": "client",
+            "layer": layer,
         }
     )
     await send(
         {
             "type": "http.response.start",
-            "status": 400,
+            "status": status,
             "headers": [(b"content-type", b"application/problem+json")],
         }
     )

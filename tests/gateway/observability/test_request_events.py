@@ -130,7 +130,12 @@ async def test_an_unexpected_error_is_logged_as_an_internal_error(
         with capture_logs() as captured:
             response = await client.get("/boom")
     assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "internal_error"
+    assert response.json()["request_id"] == response.headers["X-Request-ID"]
+    assert "a defect" not in response.text  # no internals leak to the caller
     event = _completed(captured)
+    assert event["request_id"] == response.headers["X-Request-ID"]
     assert (event["route"], event["status"], event["problem_code"]) == (
         "/boom",
         500,
