@@ -42,6 +42,7 @@ from adapters.ngsp.config import NgspConfig
 from adapters.ngsp.observer import NgspObserver, NullObserver
 from adapters.ngsp.retry import RetryPolicy
 from adapters.ngsp.token import TokenManager
+from adapters.ngsp.transport import HttpAnswer, post
 from contracts.models import Citizen, Household
 
 __all__ = ["CallContext", "NgspClient", "NgspConfig", "counts_against_breaker"]
@@ -259,14 +260,11 @@ class NgspClient:
                 raise UpstreamAuthError("NGSP rejected a freshly issued token")
         return _content_or_raise(response)
 
-    async def _post(self, call: _Call[_T], token: str, *, limit_s: float) -> httpx.Response:
+    async def _post(self, call: _Call[_T], token: str, *, limit_s: float) -> HttpAnswer:
         call.ctx.attempts += 1
         try:
-            return await self._http.post(
-                self.config.population_url,
-                content=call.body,
-                headers=_headers(call, token),
-                timeout=limit_s,
+            return await post(
+                self._http, self.config.population_url, call.body, _headers(call, token), limit_s
             )
         except httpx.TimeoutException as exc:
             raise UpstreamTimeout(f"{call.operation} attempt timed out") from exc
@@ -292,7 +290,7 @@ def _outcome(exc: NgspError) -> str:
     return exc.code if status is None else f"{exc.code}_{status}"
 
 
-def _content_or_raise(response: httpx.Response) -> bytes:
+def _content_or_raise(response: HttpAnswer) -> bytes:
     status = response.status_code
     if status == 200:
         return response.content
@@ -303,7 +301,7 @@ def _content_or_raise(response: httpx.Response) -> bytes:
     raise UpstreamRejected(status)
 
 
-def _retry_after(response: httpx.Response, now: datetime | None = None) -> float | None:
+def _retry_after(response: HttpAnswer, now: datetime | None = None) -> float | None:
     """Seconds to wait from ``Retry-After``: delay-seconds or an HTTP-date (RFC 9110 §10.2.3)."""
     value = response.headers.get("Retry-After", "").strip()
     if not value:

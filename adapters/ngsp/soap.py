@@ -190,43 +190,63 @@ def _expect(element: etree._Element, localname: str) -> None:
 # ---------------------------------------------------------------- records
 
 
-def _child(parent: etree._Element, name: str) -> etree._Element | None:
-    return parent.find(f"{{{DATA_NS}}}{name}")
+_DATA_PREFIX = f"{{{DATA_NS}}}"
 
 
-def _child_text(parent: etree._Element, name: str) -> str | None:
-    element = _child(parent, name)
+def _fields(parent: etree._Element | None) -> dict[str, etree._Element]:
+    """The data-namespace children of ``parent`` by local name (the first of each name).
+
+    One pass over the children: a record is read field by field, and an ``Element.find`` per
+    field rescanned the children each time (two thirds of a look-up's parsing time).
+    """
+    found: dict[str, etree._Element] = {}
+    if parent is None:
+        return found
+    for element in parent:
+        tag = element.tag
+        if isinstance(tag, str) and tag.startswith(_DATA_PREFIX):
+            found.setdefault(tag[len(_DATA_PREFIX) :], element)
+    return found
+
+
+def _text(fields: dict[str, etree._Element], name: str) -> str | None:
+    element = fields.get(name)
     if element is None or element.text is None:
         return None
     return element.text.strip() or None
 
 
+def _child_text(parent: etree._Element, name: str) -> str | None:
+    return _text(_fields(parent), name)
+
+
 def _citizen(record: etree._Element) -> Citizen:
-    family, middle, given, full = _name(_child(record, "HoVaTen"))
+    fields = _fields(record)
+    family, middle, given, full = _name(fields.get("HoVaTen"))
     return Citizen(
-        personal_id=_child_text(record, "SoDinhDanh"),
-        cmnd=_child_text(record, "SoCMND"),
+        personal_id=_text(fields, "SoDinhDanh"),
+        cmnd=_text(fields, "SoCMND"),
         full_name=full,
         family_name=family,
         middle_name=middle,
         given_name=given,
-        sex=_sex(_child_text(record, "GioiTinh")),
-        date_of_birth=_birth(_child(record, "NgayThangNamSinh")),
-        ethnicity_code=_child_text(record, "DanToc"),
-        religion_code=_child_text(record, "TonGiao"),
-        marital_status_code=_child_text(record, "TinhTrangHonNhan"),
-        blood_group_code=_child_text(record, "NhomMau"),
-        birth_registration_place=_address(_child(record, "NoiDangKyKhaiSinh")),
-        hometown=_address(_child(record, "QueQuan")),
-        permanent_address=_address(_child(record, "ThuongTru")),
-        current_address=_address(_child(record, "NoiOHienTai")),
-        nationality=_child_text(record, "QuocTich"),
-        father=_person(_child(record, "Cha")),
-        mother=_person(_child(record, "Me")),
-        spouse=_person(_child(record, "VoChong")),
-        representative=_person(_child(record, "NguoiDaiDien")),
-        household_head=_optional_head(_child(record, "ChuHo")),
-        household_book_number=_child_text(record, "SoSoHoKhau"),
+        sex=_sex(_text(fields, "GioiTinh")),
+        date_of_birth=_birth(fields.get("NgayThangNamSinh")),
+        ethnicity_code=_text(fields, "DanToc"),
+        religion_code=_text(fields, "TonGiao"),
+        marital_status_code=_text(fields, "TinhTrangHonNhan"),
+        blood_group_code=_text(fields, "NhomMau"),
+        birth_registration_place=_address(fields.get("NoiDangKyKhaiSinh")),
+        hometown=_address(fields.get("QueQuan")),
+        permanent_address=_address(fields.get("ThuongTru")),
+        current_address=_address(fields.get("NoiOHienTai")),
+        nationality=_text(fields, "QuocTich"),
+        father=_person(fields.get("Cha")),
+        mother=_person(fields.get("Me")),
+        spouse=_person(fields.get("VoChong")),
+        representative=_person(fields.get("NguoiDaiDien")),
+        household_head=_optional_head(fields.get("ChuHo")),
+        household_book_number=_text(fields, "SoSoHoKhau"),
     )
 
 
@@ -237,7 +257,8 @@ def _name(element: etree._Element | None) -> tuple[str | None, str | None, str |
     if len(element) == 0:  # plain text HoVaTen, as in relatives' references
         full = " ".join((element.text or "").split())
         return None, None, full or None, full
-    parts = [_child_text(element, tag) for tag in ("Ho", "ChuDem", "Ten")]
+    fields = _fields(element)
+    parts = [_text(fields, tag) for tag in ("Ho", "ChuDem", "Ten")]
     full = " ".join(" ".join(p for p in parts if p).split())
     return parts[0], parts[1], parts[2], full
 
@@ -254,14 +275,15 @@ def _birth(element: etree._Element | None) -> str | None:
     """ISO date (or year only) from ``NgayThangNam`` (yyyyMMdd or yyyy-MM-dd) and/or ``Nam``."""
     if element is None:
         return None
-    full = _child_text(element, "NgayThangNam")
+    fields = _fields(element)
+    full = _text(fields, "NgayThangNam")
     if full:
         digits = full.replace("-", "")
         try:
             return date(int(digits[:4]), int(digits[4:6]), int(digits[6:8])).isoformat()
         except ValueError as exc:
             raise UpstreamProtocolError("NgayThangNam is not a date") from exc
-    year = _child_text(element, "Nam")
+    year = _text(fields, "Nam")
     if year is None:
         return None
     if len(year) != 4 or not year.isascii() or not year.isdigit():
@@ -272,10 +294,11 @@ def _birth(element: etree._Element | None) -> str | None:
 def _address(element: etree._Element | None) -> Address | None:
     if element is None:
         return None
-    commune_code = _child_text(element, "MaPhuongXa") or _child_text(element, "MaDonViHanhChinh")
+    fields = _fields(element)
+    commune_code = _text(fields, "MaPhuongXa") or _text(fields, "MaDonViHanhChinh")
     known = commune(commune_code) if commune_code else None
-    province = _child_text(element, "MaTinhThanh") or (known.province_code if known else None)
-    district = _child_text(element, "MaQuanHuyen") or (known.district_code if known else None)
+    province = _text(fields, "MaTinhThanh") or (known.province_code if known else None)
+    district = _text(fields, "MaQuanHuyen") or (known.district_code if known else None)
     address = Address(
         province_code=province,
         province_name=known.province_name if known else None,
@@ -283,8 +306,8 @@ def _address(element: etree._Element | None) -> Address | None:
         district_name=known.district_name if known else None,
         commune_code=commune_code,
         commune_name=known.name if known else None,
-        detail=_child_text(element, "ChiTiet"),
-        country=_child_text(element, "QuocGia"),
+        detail=_text(fields, "ChiTiet"),
+        country=_text(fields, "QuocGia"),
     )
     return address if address.model_dump(exclude_none=True) else None
 
@@ -292,21 +315,23 @@ def _address(element: etree._Element | None) -> Address | None:
 def _person(element: etree._Element | None) -> PersonRef | None:
     if element is None:
         return None
+    fields = _fields(element)
     person = PersonRef(
-        full_name=_plain_name(_child(element, "HoVaTen")),
-        personal_id=_child_text(element, "SoDinhDanh"),
-        cmnd=_child_text(element, "SoCMND"),
-        nationality=_child_text(element, "QuocTich"),
+        full_name=_plain_name(fields.get("HoVaTen")),
+        personal_id=_text(fields, "SoDinhDanh"),
+        cmnd=_text(fields, "SoCMND"),
+        nationality=_text(fields, "QuocTich"),
     )
     return person if person.model_dump(exclude_none=True) else None
 
 
 def _head(element: etree._Element) -> HouseholdHead:
+    fields = _fields(element)
     return HouseholdHead(
-        relation_code=_child_text(element, "QuanHe"),
-        personal_id=_child_text(element, "SoDinhDanh"),
-        cmnd=_child_text(element, "SoCMND"),
-        full_name=_plain_name(_child(element, "HoVaTen")),
+        relation_code=_text(fields, "QuanHe"),
+        personal_id=_text(fields, "SoDinhDanh"),
+        cmnd=_text(fields, "SoCMND"),
+        full_name=_plain_name(fields.get("HoVaTen")),
     )
 
 
@@ -318,11 +343,12 @@ def _optional_head(element: etree._Element | None) -> HouseholdHead | None:
 
 
 def _member(element: etree._Element) -> HouseholdMember:
+    fields = _fields(element)
     return HouseholdMember(
-        relation_code=_child_text(element, "QuanHe"),
-        personal_id=_child_text(element, "SoDinhDanh"),
-        cmnd=_child_text(element, "SoCMND"),
-        full_name=_plain_name(_child(element, "HoVaTen")),
-        sex=_sex(_child_text(element, "GioiTinh")),
-        date_of_birth=_birth(_child(element, "NgayThangNamSinh")),
+        relation_code=_text(fields, "QuanHe"),
+        personal_id=_text(fields, "SoDinhDanh"),
+        cmnd=_text(fields, "SoCMND"),
+        full_name=_plain_name(fields.get("HoVaTen")),
+        sex=_sex(_text(fields, "GioiTinh")),
+        date_of_birth=_birth(fields.get("NgayThangNamSinh")),
     )

@@ -4,6 +4,10 @@
 checks the purpose headers that every data call must carry (X-Road's "user and case on every
 message"): ``X-Purpose-Code`` (MaDVC, the procedure code), ``X-Officer-Id`` (MaCanBo), optional
 ``X-Case-Id`` (the dossier).
+
+Every dependency here is ``async def`` even when it never awaits: FastAPI runs a plain ``def``
+dependency in a worker thread, and two thread hand-offs per look-up cost more than the checks
+themselves (docs/performance.md, "Gateway").
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ _CASE_ID = re.compile(r"^[\w./:-]{1,64}$")
 _bearer = HTTPBearer(auto_error=False, description="Access token from POST /oauth2/token.")
 
 
-def _runtime(request: Request) -> Runtime:
+async def _runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -75,7 +79,7 @@ class Purpose:
     case_id: str | None
 
 
-def _purpose(
+async def _purpose(
     request: Request,
     client: CurrentClient,
     purpose_code: Annotated[
