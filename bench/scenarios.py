@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,7 +101,7 @@ def stage(work: Path, names: list[str]) -> Iterator[Stage]:
         mock = enter(fleet.mock(work, "mock", fleet.LOAD_CPU, []))
         numbers = fleet.sample_numbers(mock.url)
         result = Stage({}, {}, mock.url, numbers, [])
-        servers = {
+        servers: dict[str, Callable[[], fleet.Endpoint | None]] = {
             "S0": lambda: enter(fleet.mock(work, "mock-s0", fleet.SERVER_CPU, [])),
             "B1": lambda: enter(fleet.reference_app(work, "bare")),
             "B2": lambda: enter(fleet.reference_app(work, "naive", mock.url)),
