@@ -211,7 +211,7 @@ async def submit_job(
             submitted.append(
                 await runtime.jobs.submit(spec, chunks, layout.columns, layout.delimiter)
             )
-        return Answer(b"", ())
+        return Answer(b"", (), status=202)
 
     await run_audited(
         request,

@@ -34,6 +34,7 @@ class Answer:
     body: bytes
     fields_returned: tuple[str, ...]
     outcome: str = "success"
+    status: int = 200  # what the endpoint will answer, for the audit record (202 for a job)
 
 
 def _failure(exc: Exception) -> tuple[str, int, str]:
@@ -132,7 +133,7 @@ async def run_audited(
         except Exception as exc:
             await scope.record(*_failure(exc), fields=())
             raise
-        await scope.record(answer.outcome, 200, None, answer.fields_returned)
+        await scope.record(answer.outcome, answer.status, None, answer.fields_returned)
         return answer
     finally:
         announced.withdraw()  # idempotent; matters when cancelled before recording

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import time
 from typing import Any
 
 import httpx
 
-from contracts.suite._context import RunContext, expect
+from contracts.suite._context import CheckSkipped, RunContext, expect
 from contracts.suite._model import Concern
 from contracts.suite._registry import check
 from contracts.suite.checks.security import LOOKUP, expect_problem, grants, lookup_path
@@ -15,6 +18,10 @@ D = Concern.DATA_CONTRACT
 VERIFY = "/api/v1/citizens/verify"
 HOUSEHOLD = "/api/v1/citizens/{number}/household"
 SENSITIVE_FIELDS = frozenset({"ethnicity_code", "religion_code"})
+JOBS = "/api/v1/verification-jobs"
+JOB = "/api/v1/verification-jobs/{job_id}"
+JOB_WAIT_S = 60.0  # three rows at the default 20 rows/s take well under a second
+RESULT_HEADER = ["row", "number", "outcome", "reason"]
 
 
 def data_call(
@@ -204,3 +211,74 @@ def _minimised(ctx: RunContext, identity: str) -> str:
             f"sensitive fields: {sorted(present & SENSITIVE_FIELDS)}",
         )
     return field_set
+
+
+@check(
+    "data.bulk-verification",
+    D,
+    "Bulk verification job, end to end",
+    "POST /api/v1/verification-jobs with a three-row CSV (the test citizen, the absent number, a "
+    "malformed number) answers 202; the job completes; its result file has one line per row, "
+    "matched / not_found / invalid; DELETE erases it and the results then answer 410.",
+    needs=("citizen", "absent"),
+    required=False,
+)
+def bulk_verification(ctx: RunContext) -> None:
+    if "verify_batch" not in grants(ctx, "client").get("operations", []):
+        raise CheckSkipped("the --client identity is not granted verify_batch")
+    register = f"number\r\n{ctx.facts['citizen']}\r\n{ctx.facts['absent']}\r\n12345\r\n"
+    headers = {**ctx.as_identity("client"), "Content-Type": "text/csv"}
+    created = ctx.call(
+        "POST",
+        JOBS,
+        template=JOBS,
+        identity="client",
+        audited=True,
+        headers=headers,
+        content=register.encode(),
+    )
+    expect(created.status_code == 202, f"the upload answered {created.status_code}")
+    job_id = str(created.json()["id"])
+    job_path = f"{JOBS}/{job_id}"
+    state = _wait_for_job(ctx, job_path)
+    expect(state == "completed", f"the job ended {state}, not completed")
+    results = ctx.call(
+        "GET",
+        f"{job_path}/results",
+        identity="client",
+        audited=True,
+        headers=ctx.as_identity("client"),
+    )
+    expect(results.status_code == 200, f"the result file answered {results.status_code}")
+    expect(
+        results.headers.get("content-type", "").startswith("text/csv"),
+        "the result file is not text/csv",
+    )
+    rows = list(csv.reader(io.StringIO(results.content.decode("utf-8-sig"))))
+    expect(rows[:1] == [RESULT_HEADER], f"result header {rows[:1]!r}, not {RESULT_HEADER}")
+    outcomes = [(row[0], row[2]) for row in rows[1:]]
+    ctx.note(f"result rows: {', '.join(f'{n}={o}' for n, o in outcomes)}")
+    expected = [("1", "matched"), ("2", "not_found"), ("3", "invalid")]
+    expect(outcomes == expected, f"outcomes {outcomes}, expected {expected}")
+    erased = ctx.call("DELETE", job_path, template=JOB, identity="client", headers=headers)
+    expect(erased.status_code == 204, f"DELETE answered {erased.status_code}")
+    gone = ctx.call(
+        "GET", f"{job_path}/results", identity="client", headers=ctx.as_identity("client")
+    )
+    expect_problem(gone, 410, "job_erased")
+
+
+def _wait_for_job(ctx: RunContext, job_path: str) -> str:
+    """Poll the job (backing off) until it is finished; its last state."""
+    deadline, pause, state = time.monotonic() + JOB_WAIT_S, 0.1, "unknown"
+    while time.monotonic() < deadline:
+        answer = ctx.call(
+            "GET", job_path, template=JOB, identity="client", headers=ctx.as_identity("client")
+        )
+        expect(answer.status_code == 200, f"the job's state answered {answer.status_code}")
+        state = str(answer.json()["state"])
+        if state in ("completed", "cancelled"):
+            return state
+        time.sleep(pause)
+        pause = min(pause * 2, 2.0)
+    return state

@@ -43,7 +43,7 @@ def _client(client_id: str, operations: set[Operation], field_set: FieldSet) -> 
 
 
 def write_clients(path: Path, *, basic_field_set: FieldSet = FieldSet.BASIC) -> Path:
-    data = {Operation.LOOKUP, Operation.VERIFY, Operation.HOUSEHOLD}
+    data = {Operation.LOOKUP, Operation.VERIFY, Operation.HOUSEHOLD, Operation.VERIFY_BATCH}
     save_clients(
         path,
         [

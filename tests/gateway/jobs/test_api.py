@@ -193,7 +193,7 @@ async def test_a_register_is_verified_end_to_end(
         ("demo-portal", PURPOSE_HEADERS["X-Purpose-Code"], PURPOSE_HEADERS["X-Officer-Id"])
     }
     assert {r.request_id.split(".")[0] for r in per_row} == {job["id"]}
-    assert [r.outcome for r in submits] == ["success"]
+    assert [(r.outcome, r.status) for r in submits] == [("success", 202)]  # as answered
 
 
 async def test_a_multipart_upload_with_bom_and_semicolons_is_read(
