@@ -30,6 +30,9 @@ __all__ = [
 ]
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+# Paths whose error answers have their own documented format, not problem+json: RFC 6749's JSON
+# errors on the token endpoint, and the readiness report (with its reasons) on /readyz.
+_OWN_ERROR_FORMATS = ("/oauth2/", "/readyz")
 # Statuses any /api/v1 operation may answer as a problem (README "Errors"), listed or not in
 # the operation's OpenAPI responses: an unlisted one is a documentation gap, not a break.
 API_WIDE_PROBLEMS = frozenset({400, 401, 403, 404, 413, 422, 429, 431, 503})
@@ -75,6 +78,7 @@ class SuiteConfig:
     officer_id: str = "contract-suite"
     timeout_s: float = 30.0
     slow_call_ms: float = 3000.0
+    admin_token: str | None = None  # LGSP_ADMIN_TOKEN: lets the suite flip the maintenance switch
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +191,7 @@ class RunContext:
         if response.headers.get("X-Request-ID") != exchange.request_id:
             self._defect("request-id", exchange, "X-Request-ID not echoed")
         problem = response.headers.get("content-type", "").startswith(PROBLEM_MEDIA_TYPE)
-        if exchange.status >= 400 and not exchange.path.startswith("/oauth2/"):
+        if exchange.status >= 400 and not exchange.path.startswith(_OWN_ERROR_FORMATS):
             self._check_problem(exchange, response, problem)
         if template is not None:
             body = _json_or_none(response)

@@ -95,6 +95,14 @@ def run(
     slow_call_ms: Annotated[
         float, typer.Option(help="Slowest acceptable successful call.")
     ] = 3000.0,
+    admin_token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="LGSP_CONTRACT_ADMIN_TOKEN",
+            help="The gateway's LGSP_ADMIN_TOKEN: the suite then turns maintenance on for a few "
+            "seconds and off again (operations.maintenance-switch).",
+        ),
+    ] = None,
 ) -> None:
     """Run every check against a deployment; write JUnit XML, Markdown and HTML reports."""
     config = SuiteConfig(
@@ -109,6 +117,7 @@ def run(
         officer_id=officer_id,
         timeout_s=timeout,
         slow_call_ms=slow_call_ms,
+        admin_token=admin_token,
     )
     report = run_suite(config)
     paths = write_reports(report, report_dir)

@@ -38,6 +38,61 @@ def unknown_route(ctx: RunContext) -> None:
 
 
 @check(
+    "operations.maintenance-switch",
+    OPS,
+    "Operators can drain the gateway and bring it back",
+    "With --admin-token: PUT /admin/maintenance on makes data calls answer 503 maintenance with "
+    "Retry-After and /readyz answer 503 naming maintenance while /healthz stays 200; switched "
+    "off, look-ups answer 200 again. The switch is always turned off at the end.",
+    needs=("citizen",),
+    required=False,
+)
+def maintenance_switch(ctx: RunContext) -> None:
+    token = ctx.config.admin_token
+    if token is None:
+        raise CheckSkipped("no --admin-token: the maintenance switch was not exercised")
+    admin = {"Authorization": f"Bearer {token}"}
+    status = ctx.call("GET", "/admin/maintenance", headers=admin)
+    expect(status.status_code == 200, f"GET /admin/maintenance answered {status.status_code}")
+    expect(not status.json().get("enabled"), "maintenance was already on before the check")
+    change = {"enabled": True, "reason": "contract suite check", "retry_after_s": 30}
+    try:
+        switched = ctx.call("PUT", "/admin/maintenance", headers=admin, json=change)
+        expect(
+            switched.status_code == 200, f"turning maintenance on answered {switched.status_code}"
+        )
+        ctx.note(f"maintenance on, scope: {switched.json().get('scope')}")
+        drained = ctx.call(
+            "GET",
+            lookup_path(ctx),
+            template=LOOKUP,
+            identity="client",
+            headers=ctx.as_identity("client"),
+        )
+        expect_problem(drained, 503, "maintenance")
+        expect(
+            drained.headers.get("Retry-After") == "30", "503 maintenance without Retry-After: 30"
+        )
+        ready = ctx.call("GET", "/readyz")
+        expect(ready.status_code == 503, f"/readyz answered {ready.status_code} in maintenance")
+        expect("maintenance" in ready.text, "/readyz does not name maintenance")
+        alive = ctx.call("GET", "/healthz")
+        expect(alive.status_code == 200, f"/healthz answered {alive.status_code} in maintenance")
+    finally:
+        restored = ctx.call("PUT", "/admin/maintenance", headers=admin, json={"enabled": False})
+    expect(restored.status_code == 200, f"turning maintenance off answered {restored.status_code}")
+    back = ctx.call(
+        "GET",
+        lookup_path(ctx),
+        template=LOOKUP,
+        identity="client",
+        audited=True,
+        headers=ctx.as_identity("client"),
+    )
+    expect(back.status_code == 200, f"after maintenance the look-up answered {back.status_code}")
+
+
+@check(
     "operations.latency",
     OPS,
     "Successful data calls are fast enough",

@@ -55,6 +55,9 @@ def write_clients(path: Path, *, basic_field_set: FieldSet = FieldSet.BASIC) -> 
     return path
 
 
+ADMIN_TOKEN = "contract-suite-admin-token-0123456789"
+
+
 def credentials(client_id: str) -> Credentials:
     return Credentials(client_id, f"{client_id}-secret")
 
@@ -71,6 +74,7 @@ class Deployment:
             "basic_client": credentials("basic-portal"),
             "auditor": credentials("auditor"),
             "mock_admin_url": self.mock_url,
+            "admin_token": ADMIN_TOKEN,
             **overrides,
         }
         return SuiteConfig(**settings)  # type: ignore[arg-type]
@@ -79,6 +83,7 @@ class Deployment:
 @contextmanager
 def deployment(workdir: Path, **env: str) -> Iterator[Deployment]:
     clients = env.pop("clients", None) or str(write_clients(workdir / "clients.yaml"))
+    env.setdefault("LGSP_ADMIN_TOKEN", ADMIN_TOKEN)
     with gateway_and_mock(workdir, LGSP_CLIENTS_FILE=clients, **FAST_NGSP, **env) as urls:
         yield Deployment(*urls)
 

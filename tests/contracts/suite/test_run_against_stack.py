@@ -100,6 +100,19 @@ def test_basic_client_granted_sensitive_fields_is_not_ready(
     assert "the basic client is granted the sensitive field set" in markdown
 
 
+def test_maintenance_switch_check_needs_the_real_admin_token(
+    misconfigured: Callable[..., AbstractContextManager[Deployment]],
+) -> None:
+    """A gateway whose admin token differs from the tester's: the check fails and says why."""
+    with misconfigured(LGSP_ADMIN_TOKEN="another-deployments-admin-token-0123") as deployment:
+        report = run_suite(deployment.config(), only={"operations.maintenance-switch"})
+        with httpx.Client(base_url=deployment.gateway_url) as gateway:
+            assert gateway.get("/readyz").status_code == 200  # nothing was left switched on
+    [result] = report.results
+    assert result.status is Status.FAILED
+    assert "401" in result.message
+
+
 def test_wrong_ngsp_secret_is_not_ready(
     misconfigured: Callable[..., AbstractContextManager[Deployment]], tmp_path: Path
 ) -> None:
