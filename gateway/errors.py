@@ -28,6 +28,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.types import Scope, Send
 
 from adapters.ngsp import (
     CircuitOpen,
@@ -56,6 +57,7 @@ __all__ = [
     "install_problem_handlers",
     "problem_response",
     "problem_responses",
+    "send_problem",
 ]
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -220,6 +222,41 @@ def problem_response(
     return Response(
         orjson.dumps(body), status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=all_headers
     )
+
+
+async def send_problem(
+    send: Send,
+    scope: Scope,
+    *,
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    layer: str,
+    close: bool = False,
+) -> None:
+    """Answer a problem from raw ASGI middleware, where no Request or exception handler exists.
+
+    Carries the request id the request-context middleware put in ``scope["state"]`` (when it ran
+    first), like every answer built by :func:`problem_response`.
+    """
+    request_id = scope.get("state", {}).get("request_id")
+    body: dict[str, Any] = {
+        "type": f"urn:lgsp:problem:{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+        "instance": scope.get("path"),
+    }
+    if request_id is not None:
+        body["request_id"] = request_id
+    body["layer"] = layer
+    headers = [(b"content-type", PROBLEM_MEDIA_TYPE.encode())]
+    if close:
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": orjson.dumps(body)})
 
 
 def problem_from_gateway(request: Request, exc: GatewayError) -> Response:

@@ -7,8 +7,9 @@ small bodies; bulk-job uploads (``/api/v1/verification-jobs``) have their own, l
 
 from __future__ import annotations
 
-import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gateway.errors import send_problem
 
 __all__ = ["SizeLimitMiddleware"]
 
@@ -19,25 +20,18 @@ class _TooLarge(Exception):
     pass
 
 
-async def _problem(send: Send, status: int, code: str, detail: str) -> None:
-    body = orjson.dumps(
-        {
-            "type": f"urn:lgsp:problem:{code}",
-            "title": "Request too large",
-            "status": status,
-            "detail": detail,
-            "code": code,
-            "layer": "client",
-        }
+async def _problem(send: Send, scope: Scope, status: int, code: str, detail: str) -> None:
+    title = "Request too large"
+    await send_problem(
+        send,
+        scope,
+        status=status,
+        code=code,
+        title=title,
+        detail=detail,
+        layer="client",
+        close=True,
     )
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [(b"content-type", b"application/problem+json"), (b"connection", b"close")],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
 
 
 class SizeLimitMiddleware:
@@ -60,11 +54,11 @@ class SizeLimitMiddleware:
             return
         header_bytes = sum(len(k) + len(v) for k, v in scope["headers"])
         if header_bytes > self.max_header_bytes:
-            await _problem(send, 431, "headers_too_large", "Request headers are too large.")
+            await _problem(send, scope, 431, "headers_too_large", "Request headers are too large.")
             return
         limit = self._body_limit(scope["path"])
         if _declared_length(scope) > limit:
-            await _problem(send, 413, "body_too_large", f"Request body over {limit} bytes.")
+            await _problem(send, scope, 413, "body_too_large", f"Request body over {limit} bytes.")
             return
         await self._guarded(scope, receive, send, limit)
 
@@ -93,7 +87,9 @@ class SizeLimitMiddleware:
             await self.app(scope, counting_receive, tracking_send)
         except _TooLarge:
             if not started:
-                await _problem(send, 413, "body_too_large", f"Request body over {limit} bytes.")
+                await _problem(
+                    send, scope, 413, "body_too_large", f"Request body over {limit} bytes."
+                )
 
 
 def _declared_length(scope: Scope) -> int:

@@ -16,11 +16,11 @@ import secrets
 import time
 from typing import Any
 
-import orjson
 import structlog
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gateway.errors import send_problem
 from gateway.logs import get_logger
 from gateway.observability import Observability, RequestSample
 
@@ -100,7 +100,7 @@ class RequestContextMiddleware:
         ):
             try:
                 if offered is not None and offered != request_id:
-                    await _bad_request_id(scope, send_with_context, request_id)
+                    await _bad_request_id(scope, send_with_context)
                     state["problem_code"] = "invalid_request_id"
                 else:
                     await self.app(scope, receive, send_with_context)
@@ -109,7 +109,7 @@ class RequestContextMiddleware:
                 # other answer; ServerErrorMiddleware further out sees it sent and only logs.
                 state.setdefault("problem_code", "internal_error")
                 if not started_answer:
-                    await _internal_error(send_with_context, request_id)
+                    await _internal_error(scope, send_with_context)
                 raise
             finally:
                 self._completed(scope, state, status, time.perf_counter() - started)
@@ -156,51 +156,27 @@ def _sample(
     )
 
 
-async def _bad_request_id(scope: Scope, send: Send, request_id: str) -> None:
+async def _bad_request_id(scope: Scope, send: Send) -> None:
     detail = "X-Request-ID must be 1-64 characters of A-Z a-z 0-9 . _ : -"
-    await _problem(
+    await send_problem(
         send,
+        scope,
         status=400,
         code="invalid_request_id",
         title="Malformed request",
         detail=detail,
-        request_id=request_id,
         layer="client",
     )
 
 
-async def _internal_error(send: Send, request_id: str) -> None:
+async def _internal_error(scope: Scope, send: Send) -> None:
     detail = "An unexpected error occurred."
-    await _problem(
+    await send_problem(
         send,
+        scope,
         status=500,
         code="internal_error",
         title="Internal error",
         detail=detail,
-        request_id=request_id,
         layer="gateway",
     )
-
-
-async def _problem(
-    send: Send, *, status: int, code: str, title: str, detail: str, request_id: str, layer: str
-) -> None:
-    body = orjson.dumps(
-        {
-            "type": f"urn:lgsp:problem:{code}",
-            "title": title,
-            "status": status,
-            "detail": detail,
-            "code": code,
-            "request_id": request_id,
-            "layer": layer,
-        }
-    )
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [(b"content-type", b"application/problem+json")],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})

@@ -299,11 +299,15 @@ async def test_oversized_body_is_413(stack: Stack) -> None:
     )
     assert response.status_code == 413
     assert response.json()["code"] == "body_too_large"
+    assert response.json()["request_id"] == response.headers["X-Request-ID"]
+    assert response.json()["instance"] == "/api/v1/citizens/verify"
 
 
 async def test_oversized_headers_are_431(stack: Stack) -> None:
     response = await stack.gateway.get("/healthz", headers={"X-Padding": "x" * 17_000})
     assert response.status_code == 431
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["request_id"] == response.headers["X-Request-ID"]
 
 
 # ------------------------------------------------------------------ household
