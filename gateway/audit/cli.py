@@ -10,6 +10,7 @@ Times are ISO 8601; a time without an offset is taken as UTC.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import sys
 from collections.abc import Awaitable, Callable, Iterable
@@ -35,6 +36,7 @@ from gateway.audit import (
     VerifyReport,
     open_audit_reader,
 )
+from gateway.settings import DEV_AUDIT_KEY
 
 __all__ = ["DEFAULT_DSN", "audit_app", "build_reader"]
 
@@ -230,7 +232,11 @@ def purge(
 def _run(dsn: str, hmac_key: str | None, action: Callable[[AuditReader], Awaitable[T]]) -> T:
     """Open a reader, run ``action``, close it; failures become a message and an exit code."""
     if not hmac_key:
-        _fail("no audit HMAC key: set LGSP_AUDIT_HMAC_KEY or pass --hmac-key", EXIT_INPUT)
+        if os.environ.get("LGSP_ENV", "dev") != "dev":
+            _fail("no audit HMAC key: set LGSP_AUDIT_HMAC_KEY or pass --hmac-key", EXIT_INPUT)
+        # The gateway itself falls back to the dev key in dev mode; so does its audit CLI.
+        _stderr().print("note: no LGSP_AUDIT_HMAC_KEY: using the dev key, as the dev gateway does")
+        hmac_key = DEV_AUDIT_KEY
     try:
         return asyncio.run(_with_reader(build_reader(dsn, hmac_key), action))
     except AuditUnavailable as exc:

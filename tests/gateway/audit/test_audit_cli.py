@@ -10,8 +10,9 @@ import orjson
 import pytest
 from typer.testing import CliRunner
 
-from gateway.audit import AuditTrail
+from gateway.audit import AuditTrail, open_audit_trail
 from gateway.audit.cli import audit_app
+from gateway.settings import DEV_AUDIT_KEY
 from tests.gateway.audit.support import KEY, PERSONAL_ID, execute, make_event
 
 runner = CliRunner()
@@ -133,7 +134,13 @@ async def test_purge_asks_before_deleting(recorded: dict[str, str], tmp_path: Pa
 @pytest.mark.parametrize(
     ("args", "env", "code", "message"),
     [
-        pytest.param(["verify"], {"LGSP_AUDIT_HMAC_KEY": ""}, 2, "no audit HMAC key", id="no-key"),
+        pytest.param(
+            ["verify"],
+            {"LGSP_AUDIT_HMAC_KEY": "", "LGSP_ENV": "production"},
+            2,
+            "no audit HMAC key",
+            id="no-key-in-production",
+        ),
         pytest.param(["verify", "--hmac-key", "short"], {}, 2, "at least 16 bytes", id="short-key"),
         pytest.param(
             ["verify", "--dsn", "postgresql://postgres@127.0.0.1:1/x"],
@@ -152,3 +159,15 @@ async def test_bad_input_and_outages_have_clear_errors(
     exit_code, output = await _invoke({**recorded, **env}, *args)
     assert exit_code == code
     assert message in output
+
+
+async def test_dev_mode_falls_back_to_the_dev_key_as_the_gateway_does(tmp_path: Path) -> None:
+    """`make run` records with the dev key; `lgsp audit verify` there needs no key either."""
+    dsn = f"sqlite:///{tmp_path / 'dev-audit.sqlite3'}"
+    async with open_audit_trail(dsn, hmac_key=DEV_AUDIT_KEY.encode(), writer_id="dev") as trail:
+        await trail.record(make_event())
+    exit_code, output = await _invoke(
+        {"LGSP_AUDIT_DSN": dsn, "LGSP_AUDIT_HMAC_KEY": "", "LGSP_ENV": "dev"}, "verify"
+    )
+    assert exit_code == 0, output
+    assert "using the dev key" in output
