@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import signal
 import time
 from pathlib import Path
 from typing import Annotated
@@ -81,11 +82,18 @@ def dev(
             host=settings.host, port=port, ngsp=settings.ngsp_base_url, audit=settings.audit_dsn
         )
     )
+    # uvicorn re-raises the SIGTERM it caught once it has shut down; by default that would end
+    # this process before `finally`, leaving the mock child serving. Exit through Python instead.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         _serve_gateway(settings.host, port)
     finally:
         mock.terminate()
         mock.join(5)
+
+
+def _exit_on_sigterm(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 @app.command()

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.conftest import PURPOSE_HEADERS
-from tests.e2e.processes import gateway_and_mock
+from tests.e2e.processes import LGSP, free_port, gateway_and_mock, wait_until_serving
 
 pytestmark = pytest.mark.process
 
@@ -34,3 +38,27 @@ def test_lookup_through_real_servers(servers: tuple[str, str]) -> None:
     )
     assert response.status_code == 200, response.text
     assert response.json()["personal_id"] == person["personal_id"]
+
+
+def test_lgsp_dev_stops_its_mock_on_sigterm(tmp_path: Path) -> None:
+    """A service manager stops `make run`'s process with SIGTERM: the mock child goes too."""
+    gateway_port, mock_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "LGSP_AUDIT_DSN": f"sqlite:///{tmp_path / 'audit.sqlite3'}",
+        "LGSP_JOBS_DSN": f"sqlite:///{tmp_path / 'jobs.sqlite3'}",
+        "LGSP_MOCK_POPULATION_SIZE": "20000",
+    }
+    command = [*LGSP, "dev", "--port", str(gateway_port), "--mock-port", str(mock_port)]
+    with (tmp_path / "dev.log").open("wb") as log:
+        dev = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            wait_until_serving(f"http://127.0.0.1:{gateway_port}/healthz", dev)
+            wait_until_serving(f"http://127.0.0.1:{mock_port}/__admin/citizens/sample?n=1", dev)
+            dev.send_signal(signal.SIGTERM)
+            dev.wait(15)
+        finally:
+            if dev.poll() is None:
+                dev.kill()
+    with pytest.raises(httpx.TransportError):
+        httpx.get(f"http://127.0.0.1:{mock_port}/__admin/citizens/sample?n=1", timeout=2)
