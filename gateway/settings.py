@@ -55,7 +55,7 @@ class Settings(BaseSettings):
 
     # --- portal clients and their tokens ----------------------------------------------------
     clients_file: Path | None = Field(
-        None, description="YAML client registry; unset in dev = the demo client only."
+        None, description="YAML client registry; unset in dev = the three demo clients only."
     )
     token_signing_key: SecretStr = SecretStr(DEV_SIGNING_KEY)
     token_lifetime_s: int = Field(900, ge=60, le=86_400)
