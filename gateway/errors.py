@@ -187,6 +187,33 @@ class ServiceUnavailable(GatewayError):
     title = "Service unavailable"
 
 
+def _problem_body(
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    *,
+    instance: str | None,
+    request_id: str | None,
+    layer: str | None,
+) -> dict[str, Any]:
+    """The RFC 9457 members every problem of the gateway carries, in one order."""
+    body: dict[str, Any] = {
+        "type": f"urn:lgsp:problem:{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if instance is not None:
+        body["instance"] = instance
+    if request_id:
+        body["request_id"] = request_id
+    if layer:
+        body["layer"] = layer
+    return body
+
+
 def problem_response(
     status: int,
     code: str,
@@ -199,20 +226,15 @@ def problem_response(
     headers: dict[str, str] | None = None,
     extra: dict[str, Any] | None = None,
 ) -> Response:
-    request_id = getattr(request.state, "request_id", None) if request is not None else None
-    body: dict[str, Any] = {
-        "type": f"urn:lgsp:problem:{code}",
-        "title": title,
-        "status": status,
-        "detail": detail,
-        "code": code,
-    }
-    if request is not None:
-        body["instance"] = request.url.path
-    if request_id:
-        body["request_id"] = request_id
-    if layer:
-        body["layer"] = layer
+    body = _problem_body(
+        status,
+        code,
+        title,
+        detail,
+        instance=request.url.path if request is not None else None,
+        request_id=getattr(request.state, "request_id", None) if request is not None else None,
+        layer=layer,
+    )
     body.update(extra or {})
     all_headers = dict(headers or {})
     if retry_after is not None:
@@ -241,17 +263,9 @@ async def send_problem(
     first), like every answer built by :func:`problem_response`.
     """
     request_id = scope.get("state", {}).get("request_id")
-    body: dict[str, Any] = {
-        "type": f"urn:lgsp:problem:{code}",
-        "title": title,
-        "status": status,
-        "detail": detail,
-        "code": code,
-        "instance": scope.get("path"),
-    }
-    if request_id is not None:
-        body["request_id"] = request_id
-    body["layer"] = layer
+    body = _problem_body(
+        status, code, title, detail, instance=scope.get("path"), request_id=request_id, layer=layer
+    )
     headers = [(b"content-type", PROBLEM_MEDIA_TYPE.encode())]
     if close:
         headers.append((b"connection", b"close"))
