@@ -28,29 +28,7 @@ _POOL_SIZE = 4
 
 def _row(r: AuditRecord) -> tuple[object, ...]:
     """One record as the values of :data:`~gateway.audit._sql.INSERT_COLUMNS`, in order."""
-    return (
-        r.writer_id,
-        r.seq,
-        r.occurred_at,
-        r.request_id,
-        r.client_id,
-        r.agency_code,
-        r.officer_id,
-        r.purpose_code,
-        r.case_id,
-        r.operation,
-        r.subject_hmac,
-        r.subject_masked,
-        r.outcome,
-        r.status,
-        r.problem_code,
-        r.upstream_attempts,
-        r.latency_ms,
-        list(r.fields_returned),
-        r.trace_id,
-        r.prev_hash,
-        r.hash,
-    )
+    return sql.insert_values(r, occurred_at=r.occurred_at, fields_returned=list(r.fields_returned))
 
 
 def _record(row: Any) -> AuditRecord:

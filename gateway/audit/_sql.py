@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import itertools
 import re
+from operator import attrgetter
 
-from gateway.audit._model import RECORD_COLUMNS
+from gateway.audit._model import RECORD_COLUMNS, AuditRecord
 from gateway.audit._query import AuditQuery
 
 __all__ = [
@@ -29,12 +30,28 @@ __all__ = [
     "SCHEMA_VERSION",
     "SEQ_OF_HASH",
     "WRITERS",
+    "insert_values",
     "numbered",
     "search_statement",
 ]
 
 _SELECT = f"SELECT {', '.join(RECORD_COLUMNS)} FROM {{records}}"  # noqa: S608 -- constant columns
 INSERT_COLUMNS: tuple[str, ...] = RECORD_COLUMNS[1:]
+_INSERTED = attrgetter(*INSERT_COLUMNS)
+_AT, _FIELDS = INSERT_COLUMNS.index("occurred_at"), INSERT_COLUMNS.index("fields_returned")
+
+
+def insert_values(
+    record: AuditRecord, *, occurred_at: object, fields_returned: object
+) -> tuple[object, ...]:
+    """The record's values in :data:`INSERT_COLUMNS` order, with the two columns each store keeps
+    in its own form (SQLite: integer microseconds and JSON text; PostgreSQL: timestamptz and an
+    array) given by the store."""
+    values = list(_INSERTED(record))
+    values[_AT], values[_FIELDS] = occurred_at, fields_returned
+    return tuple(values)
+
+
 ANCHOR_COLUMNS = (
     "writer_id",
     "seq",

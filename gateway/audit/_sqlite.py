@@ -57,29 +57,8 @@ def _moment(micros: int) -> datetime:
 
 def _row(r: AuditRecord) -> tuple[object, ...]:
     """One record as the values of :data:`~gateway.audit._sql.INSERT_COLUMNS`, in order."""
-    return (
-        r.writer_id,
-        r.seq,
-        epoch_micros(r.occurred_at),
-        r.request_id,
-        r.client_id,
-        r.agency_code,
-        r.officer_id,
-        r.purpose_code,
-        r.case_id,
-        r.operation,
-        r.subject_hmac,
-        r.subject_masked,
-        r.outcome,
-        r.status,
-        r.problem_code,
-        r.upstream_attempts,
-        r.latency_ms,
-        orjson.dumps(r.fields_returned).decode(),
-        r.trace_id,
-        r.prev_hash,
-        r.hash,
-    )
+    fields = orjson.dumps(r.fields_returned).decode()
+    return sql.insert_values(r, occurred_at=epoch_micros(r.occurred_at), fields_returned=fields)
 
 
 def _record(row: Sequence[Any]) -> AuditRecord:
