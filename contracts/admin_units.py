@@ -14,7 +14,7 @@ from typing import Any
 
 import vietnam_provinces
 
-__all__ = ["Commune", "commune", "province_codes", "province_name"]
+__all__ = ["Commune", "all_communes", "commune", "province_codes", "province_name"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,3 +71,8 @@ def _communes() -> dict[str, Commune]:
 def commune(code: str) -> Commune | None:
     """The commune with this 5-digit code, or None when the code is unknown."""
     return _communes().get(code)
+
+
+def all_communes() -> list[Commune]:
+    """Every commune, province by province and within one in the official list's order."""
+    return list(_communes().values())

@@ -7,29 +7,17 @@ district 3, commune 5.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
 
-import vietnam_provinces
+from contracts.admin_units import Commune, all_communes, province_name
 
-__all__ = ["Commune", "Geography", "geography"]
+__all__ = ["Commune", "Geography", "geography", "is_urban"]
 
 
-@dataclass(frozen=True, slots=True)
-class Commune:
-    code: str
-    name: str
-    district_code: str
-    district_name: str
-    province_code: str
-    province_name: str
-
-    @property
-    def is_urban(self) -> bool:
-        """Wards (phường) and townships (thị trấn) have streets; rural communes have hamlets."""
-        return self.name.startswith(("Phường", "Thị trấn"))
+def is_urban(commune: Commune) -> bool:
+    """Wards (phường) and townships (thị trấn) have streets; rural communes have hamlets."""
+    return commune.name.startswith(("Phường", "Thị trấn"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,32 +30,16 @@ class Geography:
     by_code: dict[str, Commune]
 
 
-def _communes_of(province: dict[str, Any]) -> tuple[Commune, ...]:
-    code = f"{province['code']:02d}"
-    return tuple(
-        Commune(
-            code=f"{ward['code']:05d}",
-            name=ward["name"],
-            district_code=f"{district['code']:03d}",
-            district_name=district["name"],
-            province_code=code,
-            province_name=province["name"],
-        )
-        for district in province["districts"]
-        for ward in district["wards"]
-    )
-
-
 @cache
 def geography() -> Geography:
-    """The 2021 administrative units, loaded once per process (~0.1 s)."""
-    with open(vietnam_provinces.NESTED_DIVISIONS_JSON_PATH, encoding="utf-8") as handle:
-        provinces: list[dict[str, Any]] = json.load(handle)
-    provinces.sort(key=lambda province: int(province["code"]))
-    communes = {int(p["code"]): _communes_of(p) for p in provinces}
+    """The 2021 administrative units of ``contracts.admin_units``, grouped once per process."""
+    grouped: dict[int, list[Commune]] = {}
+    for unit in all_communes():
+        grouped.setdefault(int(unit.province_code), []).append(unit)
+    communes = {code: tuple(grouped[code]) for code in sorted(grouped)}
     return Geography(
         province_codes=tuple(communes),
-        province_names={int(p["code"]): str(p["name"]) for p in provinces},
+        province_names={code: str(province_name(f"{code:02d}")) for code in communes},
         communes=communes,
         by_code={c.code: c for group in communes.values() for c in group},
     )

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from mocks.population._families import SNAPSHOT, Member, Role
-from mocks.population._geography import Commune, Geography
+from mocks.population._geography import Commune, Geography, is_urban
 from mocks.population._keyed import Stream
 from mocks.population._model import Address
 from mocks.population._reference import (
@@ -82,7 +82,7 @@ def _pick(stream: Stream, table: Weighted) -> str:
 
 
 def _detail(stream: Stream, commune: Commune) -> str:
-    if commune.is_urban:
+    if is_urban(commune):
         return f"Số {stream.between(1, 250)} đường {_STREETS[stream.below(len(_STREETS))]}"
     province = int(commune.province_code)
     hamlet = "Ấp" if province >= 70 else "Xóm" if province < 40 and stream.chance(0.5) else "Thôn"
