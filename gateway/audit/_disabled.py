@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from gateway.audit._errors import AuditUnavailable
 from gateway.audit._model import Anchor, AuditEvent, AuditRecord, ChainHead
 from gateway.audit._query import AuditQuery
 from gateway.audit._seal import AuditKeys
@@ -77,10 +78,9 @@ class DisabledAuditTrail(AuditTrail):
 
     def __init__(self, *, writer_id: str) -> None:
         super().__init__(NullStore(), AuditKeys(b"audit-disabled-no-key"), writer_id=writer_id)
-        self._running = False
 
     async def start(self) -> None:
-        self._running = True
+        self._accepting = True
         _log.warning(
             "audit_disabled",
             writer_id=self.writer_id,
@@ -88,15 +88,14 @@ class DisabledAuditTrail(AuditTrail):
         )
 
     async def close(self) -> None:
-        self._running = False
+        self._accepting = False
 
     def announce(self) -> Announcement:
-        return Announcement(None)
+        return Announcement(None)  # nothing is batched, so nothing needs counting
 
     async def record(self, event: AuditEvent, announced: Announcement | None = None) -> None:
-        if not self._running:
-            await super().record(event, announced)  # raises writer_stopped, as a stopped one does
+        await self.ping()
 
     async def ping(self) -> None:
-        if not self._running:
-            await super().ping()
+        if not self._accepting:
+            raise AuditUnavailable("writer_stopped", "the audit writer is not running")
