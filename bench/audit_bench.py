@@ -34,6 +34,7 @@ from pathlib import Path
 
 import aiohttp
 import asyncpg
+from prometheus_client.parser import text_string_to_metric_families
 
 from bench.jobs_bench import LGSP, PURPOSE, cpu_seconds, free_port, server
 from gateway.audit import AuditEvent, AuditTrail, open_audit_trail
@@ -208,14 +209,18 @@ async def measure_lookups(
 
 async def _audit_counts(url: str) -> tuple[float, float]:
     """(committed records, commits) from the gateway's ``/metrics``."""
-    wanted = {'lgsp_audit_records_total{result="committed"}': 0, "lgsp_audit_batches_total": 1}
-    counts = [0.0, 0.0]
     async with aiohttp.ClientSession() as http, http.get(f"{url}/metrics") as response:
-        for line in (await response.text()).splitlines():
-            name, _, value = line.rpartition(" ")
-            if name in wanted:
-                counts[wanted[name]] = float(value)
-    return counts[0], counts[1]
+        text = await response.text()
+    records = batches = 0.0
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == "lgsp_audit_records_total" and sample.labels == {
+                "result": "committed"
+            }:
+                records = sample.value
+            elif sample.name == "lgsp_audit_batches_total":
+                batches = sample.value
+    return records, batches
 
 
 async def _sample_numbers(url: str) -> list[str]:
