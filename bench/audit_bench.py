@@ -36,9 +36,9 @@ import aiohttp
 import asyncpg
 from prometheus_client.parser import text_string_to_metric_families
 
+from bench.fleet import unlimited_clients
 from bench.jobs_bench import LGSP, PURPOSE, cpu_seconds, free_port, server
 from gateway.audit import AuditEvent, AuditTrail, open_audit_trail
-from gateway.security.clients import demo_client, save_clients
 
 KEY = b"benchmark-audit-hmac-key-0123456789"
 PREBUILT_EVENTS = 50_000  # building an event is the request's work, not audit's: done beforehand
@@ -159,7 +159,7 @@ def gateway(work: Path, mock_url: str, *, audit: bool) -> Iterator[tuple[str, in
         "LGSP_NGSP_BASE_URL": mock_url,
         # the baseline is the same gateway with the trail switched off (dev-only setting)
         "LGSP_AUDIT_DSN": f"sqlite:///{work / 'audit.sqlite3'}" if audit else "none:",
-        "LGSP_CLIENTS_FILE": str(work / "clients.yaml"),
+        "LGSP_CLIENTS_FILE": str(work / "clients.yaml"),  # written by fleet.unlimited_clients
         "LGSP_LOG_LEVEL": "warning",
         "LGSP_LOG_FORMAT": "json",
     }
@@ -236,8 +236,7 @@ async def part_share(args: argparse.Namespace) -> None:
     print("|---|---:|---:|---:|---:|---|")
     with tempfile.TemporaryDirectory(prefix="audit-bench-", dir=args.dir_root) as tmp:
         work = Path(tmp)
-        unlimited = {"rate_per_s": 1_000_000.0, "burst": 1_000_000}
-        save_clients(work / "clients.yaml", [demo_client().model_copy(update=unlimited)])
+        unlimited_clients(work)  # the demo portal without its rate limit, in work/clients.yaml
         mock_url = f"http://127.0.0.1:{free_port()}"
         mock_command = [
             *LGSP,
