@@ -3,12 +3,19 @@
 FROM python:3.11.11-slim-bookworm AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
+# Dependencies from the hashed runtime lock (make lock), before the sources, so the layer is cached
+# and the image holds exactly what CI tested; pip pinned like the Makefile's PIP_VERSION.
+COPY requirements/runtime.txt requirements/build.txt ./requirements/
+RUN python -m venv /opt/lgsp && /opt/lgsp/bin/pip install pip==26.3 \
+    && /opt/lgsp/bin/pip install --require-hashes -r requirements/runtime.txt \
+    && /opt/lgsp/bin/pip install --require-hashes -r requirements/build.txt
 COPY pyproject.toml README.md ./
 COPY contracts ./contracts
 COPY adapters ./adapters
 COPY mocks ./mocks
 COPY gateway ./gateway
-RUN python -m venv /opt/lgsp && /opt/lgsp/bin/pip install --upgrade pip && /opt/lgsp/bin/pip install .
+RUN /opt/lgsp/bin/pip install --no-deps --no-build-isolation . \
+    && /opt/lgsp/bin/pip uninstall --yes setuptools wheel
 
 FROM python:3.11.11-slim-bookworm AS runtime
 ENV PATH=/opt/lgsp/bin:$PATH \
