@@ -25,10 +25,12 @@ ENV PATH=/opt/lgsp/bin:$PATH \
     LGSP_PORT=8000 \
     LGSP_LOG_FORMAT=json \
     LGSP_AUDIT_DSN=sqlite:////var/lib/lgsp/audit.sqlite3
-RUN groupadd --system lgsp && useradd --system --gid lgsp --home-dir /var/lib/lgsp lgsp \
+# A fixed numeric uid so Kubernetes' runAsNonRoot can verify it (deploy/k8s runs as 10001).
+RUN groupadd --system --gid 10001 lgsp \
+    && useradd --system --uid 10001 --gid lgsp --home-dir /var/lib/lgsp lgsp \
     && mkdir -p /var/lib/lgsp/maintenance && chown -R lgsp:lgsp /var/lib/lgsp
 COPY --from=build /opt/lgsp /opt/lgsp
-USER lgsp
+USER 10001:10001
 WORKDIR /var/lib/lgsp
 EXPOSE 8000 9000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
