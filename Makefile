@@ -4,17 +4,34 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test check lint format typecheck openapi bench contract clean
+.PHONY: install lock run test check lint format typecheck openapi bench contract clean
+
+# Installs come from the hashed lock files in requirements/ (refresh them with `make lock`), so a
+# build next month resolves exactly what CI tested today. pip itself is pinned for the same reason.
+PIP_VERSION := 26.3
+LOCK_DEV := requirements/dev.txt
+LOCK_RUNTIME := requirements/runtime.txt
+UV_COMPILE := $(BIN)/uv pip compile --universal --python-version 3.11 --generate-hashes --quiet \
+	--custom-compile-command 'make lock'
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet pip==$(PIP_VERSION)
 
-$(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+$(STAMP): $(BIN)/python pyproject.toml $(LOCK_DEV)
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK_DEV)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Re-resolve both lock files from pyproject.toml (after changing a dependency), newest allowed
+# versions; commit the result. The runtime lock is constrained by the dev lock so both agree.
+lock: $(BIN)/python
+	@test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet "uv>=0.5"
+	$(UV_COMPILE) pyproject.toml requirements/build.in --extra dev -o $(LOCK_DEV)
+	$(UV_COMPILE) pyproject.toml -c $(LOCK_DEV) -o $(LOCK_RUNTIME)
+	$(UV_COMPILE) requirements/build.in -c $(LOCK_DEV) -o requirements/build.txt
 
 run: install
 	$(BIN)/lgsp dev

@@ -90,11 +90,18 @@ def unlimited_clients(work: Path) -> Path:
 
 
 @contextmanager
-def gateway(work: Path, name: str, mock_url: str, env: dict[str, str]) -> Iterator[Endpoint]:
-    """``lgsp serve`` on the server core; ``env`` on top of the benchmark's defaults."""
+def gateway(
+    work: Path, name: str, mock_url: str, env: dict[str, str], workers: int = 1
+) -> Iterator[Endpoint]:
+    """``lgsp serve`` on the server core (every core with ``workers`` > 1); ``env`` on top of
+    the benchmark's defaults."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    command = pinned(SERVER_CPU, [*LGSP, "serve", "--host", "127.0.0.1", "--port", str(port)])
+    command = [*LGSP, "serve", "--host", "127.0.0.1", "--port", str(port)]
+    if workers > 1:
+        command += ["--workers", str(workers)]
+    else:
+        command = pinned(SERVER_CPU, command)
     defaults = {
         "LGSP_NGSP_BASE_URL": mock_url,
         "LGSP_CLIENTS_FILE": str(unlimited_clients(work)),
@@ -106,14 +113,16 @@ def gateway(work: Path, name: str, mock_url: str, env: dict[str, str]) -> Iterat
 
 
 @contextmanager
-def reference_app(work: Path, module: str, upstream: str = "") -> Iterator[Endpoint]:
-    """``bench.apps.<module>`` (B1 bare, B2 naive) on the server core."""
+def reference_app(
+    work: Path, module: str, upstream: str = "", cpu: str = SERVER_CPU
+) -> Iterator[Endpoint]:
+    """``bench.apps.<module>`` (B1 bare, B2 naive, the OTLP sink) on core ``cpu``."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     args = [sys.executable, "-m", f"bench.apps.{module}", "--port", str(port)]
     if upstream:
         args += ["--upstream", upstream]
-    with server(pinned(SERVER_CPU, args), {}, f"{url}/healthz", work / f"{module}.log") as pid:
+    with server(pinned(cpu, args), {}, f"{url}/healthz", work / f"{module}.log") as pid:
         yield Endpoint(url, pid)
 
 

@@ -59,8 +59,23 @@ def targets(results: dict[str, Any]) -> list[Target]:
         ),
         _added_p99(results.get("open_loop", [])),
         _audit_cost(_rps(closed, "S2", 32), _rps(closed, "S1", 32)),
+        _tracing_cost(_rps(closed, "S2T", 32), _rps(closed, "S2", 32)),
+        _ratio_target(
+            "S2W2@100 / S2@100 (two workers)",
+            _rps(closed, "S2W2", 100),
+            _rps(closed, "S2", 100),
+            1.4,
+        ),
     ]
     return [*found, *_memory(results.get("soak"))]
+
+
+def _tracing_cost(traced: float | None, s2: float | None) -> Target:
+    name, limit = "tracing cost (1 - S2T@32 / S2@32)", "≤ 10 %"
+    if traced is None or s2 is None:
+        return Target(name, "not measured", limit, None)
+    cost = 1 - traced / s2
+    return Target(name, f"{cost:.1%} ({traced:,.0f} vs {s2:,.0f} req/s)", limit, cost <= 0.10)
 
 
 def _added_p99(open_loop: list[dict[str, Any]]) -> Target:

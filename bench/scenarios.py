@@ -31,7 +31,10 @@ DESCRIPTIONS = {
     "S3": "gateway look-up, PostgreSQL audit, info logging (json)",
     "S4": "S2 with the mock failing 5 % of look-ups with 503",
     "S5": "S2 with the mock adding 10 ms to every look-up",
+    "S2T": "S2 exporting every span over OTLP/HTTP to a sink (OTEL_EXPORTER_OTLP_ENDPOINT)",
+    "S2W2": "S2 with lgsp serve --workers 2 and Redis limits, on both cores (load shares them)",
 }
+REDIS_URL = os.environ.get("LGSP_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 FAIL_5_PERCENT = {
     "match": {"operation": fleet.LOOKUP},
     "action": {"kind": "http_error", "status": 503},
@@ -110,6 +113,10 @@ def stage(work: Path, names: list[str]) -> Iterator[Stage]:
             ),
             "S2": lambda: enter(fleet.gateway(work, "s2", mock.url, gateway_env(work, "s2"))),
             "S3": lambda: _s3(stack, work, mock.url, result),
+            "S2T": lambda: _traced(stack, work, mock.url),
+            "S2W2": lambda: enter(
+                fleet.gateway(work, "s2w2", mock.url, _redis_limits(work, "s2w2"), workers=2)
+            ),
             "S4": lambda: _faulty(stack, work, "s4", FAIL_5_PERCENT),
             "S5": lambda: _faulty(stack, work, "s5", ADD_10_MS),
         }
@@ -133,6 +140,17 @@ def _s3(stack: ExitStack, work: Path, mock_url: str, result: Stage) -> fleet.End
         return None
     env = {**LOGGED, "LGSP_AUDIT_DSN": f"{PG_DSN}?schema={schema}"}
     return stack.enter_context(fleet.gateway(work, "s3", mock_url, env))
+
+
+def _traced(stack: ExitStack, work: Path, mock_url: str) -> fleet.Endpoint:
+    sink = stack.enter_context(fleet.reference_app(work, "otlp_sink", cpu=fleet.LOAD_CPU))
+    env = {**gateway_env(work, "s2t"), "OTEL_EXPORTER_OTLP_ENDPOINT": sink.url}
+    return stack.enter_context(fleet.gateway(work, "s2t", mock_url, env))
+
+
+def _redis_limits(work: Path, name: str) -> dict[str, str]:
+    limits = {"LGSP_RATE_LIMIT_BACKEND": "redis", "LGSP_REDIS_URL": REDIS_URL}
+    return {**gateway_env(work, name), **limits}
 
 
 def _faulty(stack: ExitStack, work: Path, name: str, rule: dict[str, object]) -> fleet.Endpoint:

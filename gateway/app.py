@@ -15,6 +15,7 @@ from gateway.limits import SizeLimitMiddleware
 from gateway.logs import configure_logging, get_logger
 from gateway.middleware import RequestContextMiddleware
 from gateway.observability import Observability, refuse_during_maintenance
+from gateway.observability.tracing import configure_tracing, shutdown_tracing
 from gateway.runtime import build_runtime
 from gateway.settings import Settings
 
@@ -48,6 +49,7 @@ def create_app(
     settings = settings or Settings()
     configure_logging(settings.log_level, settings.log_format)
     log = get_logger("gateway")
+    tracing = configure_tracing()
     observability = Observability.from_settings(settings)
 
     @asynccontextmanager
@@ -58,11 +60,12 @@ def create_app(
             freeze_startup_objects()
         app.state.runtime = runtime
         observability.watch(audit=runtime.audit, ngsp=runtime.ngsp)
-        log.info("gateway_started", settings=settings.redacted())
+        log.info("gateway_started", settings=settings.redacted(), traces_exported=tracing)
         try:
             yield
         finally:
             await runtime.close()
+            shutdown_tracing()
             log.info("gateway_stopped")
 
     app = FastAPI(
@@ -71,6 +74,10 @@ def create_app(
         description=DESCRIPTION,
         lifespan=lifespan,
         dependencies=[Depends(refuse_during_maintenance)],
+        # FastAPI's own request spans, metrics and logs would export the raw path (a citizen's
+        # number) as url.path and validation messages with their input: our middleware makes
+        # the request span from the route template instead (observability/tracing.py).
+        telemetry={"tracing": False, "metrics": False, "logs": False, "auto_configure": False},
     )
     install_problem_handlers(app)
     app.state.observability = observability

@@ -30,20 +30,28 @@ __all__ = ["app"]
 app = typer.Typer(help="LGSP population-data gateway.", no_args_is_help=True)
 
 
-def _serve_gateway(host: str, port: int) -> None:
-    from gateway.app import create_app
+def _serve_gateway(host: str, port: int, workers: int = 1) -> None:
+    from gateway.serve import WorkersRefused, serve
 
-    uvicorn.run(create_app(Settings(host=host, port=port)), host=host, port=port, log_config=None)
+    try:
+        serve(Settings(host=host, port=port), workers)
+    except WorkersRefused as exc:
+        typer.echo(f"lgsp serve: {exc}", err=True)
+        raise typer.Exit(2) from None
 
 
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (LGSP_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (LGSP_PORT).")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, max=64, help="Worker processes (LGSP_WORKERS); 2+ need Redis limits."),
+    ] = None,
 ) -> None:
     """Run the gateway (settings from LGSP_* variables and .env)."""
     settings = Settings()
-    _serve_gateway(host or settings.host, port or settings.port)
+    _serve_gateway(host or settings.host, port or settings.port, workers or settings.workers)
 
 
 def _serve_mock(host: str, port: int) -> None:

@@ -14,20 +14,26 @@ from __future__ import annotations
 import re
 import secrets
 import time
+from contextlib import AbstractContextManager
 from typing import Any
 
 import structlog
+from opentelemetry import trace as otel_trace
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.errors import send_problem
 from gateway.logs import get_logger
 from gateway.observability import Observability, RequestSample
+from gateway.observability.tracing import tracer
 
 __all__ = ["RequestContextMiddleware", "TraceContext"]
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
 _TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
+_TRACESTATE_MAX = 512  # W3C: at most 32 members; longer headers may be dropped
+_PROPAGATOR = TraceContextTextMapPropagator()
 _STATE_FIELDS = (
     "client_id",
     "agency_code",
@@ -41,21 +47,67 @@ _STATE_FIELDS = (
 
 
 class TraceContext:
-    """W3C trace context: keep the caller's trace id, make a new span id for our own hop."""
+    """W3C trace context: keep the caller's trace id and state, make a span id for our own hop.
 
-    __slots__ = ("flags", "parent_id", "span_id", "trace_id")
+    When OpenTelemetry exports traces, :meth:`adopt` takes the ids of the request's server span,
+    so log lines, the answer's ``traceparent`` and the exported spans name the same span.
+    """
 
-    def __init__(self, header: str | None) -> None:
+    __slots__ = ("flags", "parent_id", "span_id", "state", "trace_id")
+
+    def __init__(self, header: str | None, state: str | None = None) -> None:
         match = _TRACEPARENT.fullmatch(header or "")
         if match and match.group(1) != "0" * 32 and match.group(2) != "0" * 16:
             self.trace_id, self.parent_id, self.flags = match.groups()
+            self.state = state if state and len(state) <= _TRACESTATE_MAX else None
         else:
             self.trace_id, self.parent_id, self.flags = secrets.token_hex(16), None, "01"
+            self.state = None  # tracestate without a valid traceparent is meaningless (W3C §3.3)
         self.span_id = secrets.token_hex(8)
+
+    def adopt(self, span: otel_trace.Span) -> None:
+        context = span.get_span_context()
+        if context.is_valid:
+            self.trace_id = format(context.trace_id, "032x")
+            self.span_id = format(context.span_id, "016x")
+            self.flags = format(int(context.trace_flags), "02x")
 
     def child_traceparent(self) -> str:
         """The header for the NGSP call: same trace, our span as its parent."""
         return f"00-{self.trace_id}-{self.span_id}-{self.flags}"
+
+
+def _server_span(scope: Scope, trace: TraceContext) -> AbstractContextManager[otel_trace.Span]:
+    """The request's span, continuing the caller's trace (a no-op unless traces are exported)."""
+    carrier: dict[str, str] = {}
+    if trace.parent_id is not None:  # the caller's valid traceparent (and tracestate), as sent
+        carrier["traceparent"] = f"00-{trace.trace_id}-{trace.parent_id}-{trace.flags}"
+        if trace.state:
+            carrier["tracestate"] = trace.state
+    span = tracer.start_span(
+        scope["method"], context=_PROPAGATOR.extract(carrier), kind=otel_trace.SpanKind.SERVER
+    )
+    if span.is_recording():
+        trace.adopt(span)
+    return otel_trace.use_span(span, end_on_exit=True)
+
+
+def _end_server_span(
+    span: otel_trace.Span, scope: Scope, state: dict[str, Any], status: int
+) -> None:
+    if not span.is_recording():
+        return
+    route = getattr(scope.get("route"), "path", None)
+    if route is not None:
+        span.update_name(f"{scope['method']} {route}")
+        span.set_attribute("http.route", route)
+    span.set_attribute("http.request.method", scope["method"])
+    span.set_attribute("http.response.status_code", status)
+    for name in ("client_id", "operation", "problem_code", "upstream_attempts"):
+        if state.get(name) is not None:
+            span.set_attribute(f"lgsp.{name}", state[name])
+    if status >= 500:
+        span.set_status(otel_trace.StatusCode.ERROR)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -80,7 +132,7 @@ class RequestContextMiddleware:
         request_id = (
             offered if offered and _REQUEST_ID.fullmatch(offered) else secrets.token_hex(16)
         )
-        trace = TraceContext(_header(scope, b"traceparent"))
+        trace = TraceContext(_header(scope, b"traceparent"), _header(scope, b"tracestate"))
         state: dict[str, Any] = scope.setdefault("state", {})
         state.update(request_id=request_id, trace=trace)
         status = 500
@@ -95,8 +147,11 @@ class RequestContextMiddleware:
                 headers["traceparent"] = trace.child_traceparent()
             await send(message)
 
-        with structlog.contextvars.bound_contextvars(
-            request_id=request_id, trace_id=trace.trace_id
+        with (
+            _server_span(scope, trace) as span,
+            structlog.contextvars.bound_contextvars(
+                request_id=request_id, trace_id=trace.trace_id, span_id=trace.span_id
+            ),
         ):
             try:
                 if offered is not None and offered != request_id:
@@ -113,6 +168,7 @@ class RequestContextMiddleware:
                 raise
             finally:
                 self._completed(scope, state, status, time.perf_counter() - started)
+                _end_server_span(span, scope, state, status)
 
     def _completed(self, scope: Scope, state: dict[str, Any], status: int, seconds: float) -> None:
         route = getattr(scope.get("route"), "path", None) or "unmatched"

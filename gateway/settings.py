@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     env: Literal["dev", "production"] = Field("dev", description="dev or production.")
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
+    workers: int = Field(
+        1, ge=1, le=64, description="Worker processes of `lgsp serve` (2+ need Redis limits)."
+    )
 
     # --- the national side (NGSP) ---------------------------------------------------------
     ngsp_base_url: str = "http://127.0.0.1:9000"

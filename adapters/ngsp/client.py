@@ -19,6 +19,7 @@ from email.utils import parsedate_to_datetime
 from typing import Generic, TypeVar, cast
 
 import httpx
+from opentelemetry import propagate, trace
 from pydantic import ValidationError
 from tenacity import RetryCallState
 
@@ -47,6 +48,9 @@ from contracts.models import Citizen, Household
 
 __all__ = ["CallContext", "NgspClient", "NgspConfig", "counts_against_breaker"]
 
+# The OpenTelemetry API: a no-op until the gateway installs the SDK (observability/tracing.py).
+_tracer = trace.get_tracer("lgsp.adapters.ngsp")
+
 _T = TypeVar("_T")
 
 _TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})
@@ -66,6 +70,7 @@ class CallContext:
     officer_id: str
     agency_code: str | None = None
     traceparent: str | None = None
+    tracestate: str | None = None
     attempts: int = 0
     upstream_ms: float = 0.0
     extra_headers: dict[str, str] = field(default_factory=dict)
@@ -231,6 +236,22 @@ class NgspClient:
 
     async def _attempt(self, call: _Call[_T]) -> _T:
         call.attempt += 1
+        with _tracer.start_as_current_span(
+            "ngsp.attempt",
+            kind=trace.SpanKind.CLIENT,
+            attributes={"lgsp.ngsp.operation": call.operation, "lgsp.ngsp.attempt": call.attempt},
+            record_exception=False,  # exception messages are ours, but keep spans to codes
+        ) as span:
+            try:
+                result = await self._guarded_attempt(call)
+            except NgspError as exc:
+                span.set_attribute("lgsp.ngsp.outcome", _outcome(exc))
+                span.set_status(trace.StatusCode.ERROR, exc.code)
+                raise
+            span.set_attribute("lgsp.ngsp.outcome", "not_found" if result is None else "ok")
+            return result
+
+    async def _guarded_attempt(self, call: _Call[_T]) -> _T:
         timeout = min(self.config.attempt_timeout_s, call.deadline.remaining())
         if timeout <= 0:
             raise DeadlineExceeded("no time left for an attempt")
@@ -280,8 +301,12 @@ def _headers(call: _Call[_T], token: str) -> dict[str, str]:
         "SOAPAction": f'"{call.operation}"',
         **call.ctx.extra_headers,
     }
-    if call.ctx.traceparent:
+    if trace.get_current_span().is_recording():  # exported traces: the attempt span is the parent
+        propagate.inject(headers)
+    elif call.ctx.traceparent:
         headers["traceparent"] = call.ctx.traceparent
+        if call.ctx.tracestate:
+            headers["tracestate"] = call.ctx.tracestate
     return headers
 
 

@@ -14,6 +14,7 @@ import asyncio
 from dataclasses import dataclass
 
 import httpx
+from opentelemetry import trace
 
 from adapters.ngsp._errors import (
     UpstreamAuthError,
@@ -26,6 +27,8 @@ from adapters.ngsp.clock import Clock, SystemClock
 from adapters.ngsp.observer import NgspObserver, NullObserver
 
 __all__ = ["Token", "TokenManager"]
+
+_tracer = trace.get_tracer("lgsp.adapters.ngsp")
 
 _TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})
 
@@ -83,7 +86,8 @@ class TokenManager:
 
     async def _refresh(self) -> Token:
         try:
-            self._token = await self._fetch()
+            with _tracer.start_as_current_span("ngsp.token", kind=trace.SpanKind.CLIENT):
+                self._token = await self._fetch()
         finally:
             self._refreshing = None
         self.refresh_count += 1

@@ -33,6 +33,7 @@ from gateway.audit import AuditEvent, AuditUnavailable
 from gateway.errors import ngsp_status
 from gateway.jobs._model import Deferral, JobSpec, Outcome, RowInput, Verdict
 from gateway.jobs._pacer import Pacer
+from gateway.observability.tracing import tracer
 from gateway.services.matching import dates_match
 
 __all__ = ["AUDIT_OPERATION", "AuditSink", "NgspRowVerifier", "PopulationLink", "explain"]
@@ -131,6 +132,16 @@ class NgspRowVerifier:
         self._pacer = pacer
 
     async def verify(self, job_id: str, spec: JobSpec, row: RowInput) -> Verdict | Deferral:
+        # Rows run in the worker, long after the submitting request: each row is a trace of its
+        # own, naming the submission's trace id so operators can go from one to the other.
+        attributes = {"lgsp.job_id": job_id, "lgsp.submission_trace_id": spec.trace_id or ""}
+        with tracer.start_as_current_span("jobs.row", attributes=attributes) as span:
+            result = await self._verify(job_id, spec, row)
+            if isinstance(result, Verdict):
+                span.set_attribute("lgsp.job_row_outcome", str(result.outcome))
+            return result
+
+    async def _verify(self, job_id: str, spec: JobSpec, row: RowInput) -> Verdict | Deferral:
         calls = _Calls(job_id, spec, row, [])
         started = time.perf_counter()
         try:

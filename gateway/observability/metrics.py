@@ -16,6 +16,7 @@ and error codes. No label ever holds a citizen's number.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
@@ -31,6 +32,8 @@ from prometheus_client import (
     generate_latest,
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.samples import Sample
 
 from adapters.ngsp import BreakerState
 from gateway.audit import AuditStats
@@ -143,6 +146,7 @@ class GatewayMetrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        self._combined: CollectorRegistry | None = None
         self._snapshots = _Snapshots()
         self._register_requests()
         self._register_upstream()
@@ -234,5 +238,35 @@ class GatewayMetrics:
             self.rate_limited.labels(sample.client).inc()
 
     def exposition(self) -> bytes:
-        """The registry in Prometheus' text format (``CONTENT_TYPE_LATEST``)."""
+        """The registry in Prometheus' text format (``CONTENT_TYPE_LATEST``).
+
+        Under ``lgsp serve --workers N`` (``PROMETHEUS_MULTIPROC_DIR`` set) the recorded families
+        are summed over every worker's files, so any worker's scrape counts all requests; the
+        live snapshots describe the worker that answered, labelled ``worker``.
+        """
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            return generate_latest(self._multiprocess_registry())
         return generate_latest(self.registry)
+
+    def _multiprocess_registry(self) -> CollectorRegistry:
+        if self._combined is None:
+            self._combined = CollectorRegistry()
+            MultiProcessCollector(self._combined)  # type: ignore[no-untyped-call]  # untyped upstream
+            worker = os.environ.get("LGSP_WORKER_INDEX", str(os.getpid()))
+            self._combined.register(_Labelled(self._snapshots, "worker", worker))
+        return self._combined
+
+
+class _Labelled:
+    """Another collector's families with one more label on every sample."""
+
+    def __init__(self, inner: _Snapshots, name: str, value: str) -> None:
+        self._inner, self._name, self._value = inner, name, value
+
+    def collect(self) -> Iterator[Metric]:
+        for family in self._inner.collect():
+            family.samples = [
+                Sample(s.name, {**s.labels, self._name: self._value}, s.value, s.timestamp)
+                for s in family.samples
+            ]
+            yield family

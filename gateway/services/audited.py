@@ -19,6 +19,7 @@ from gateway.api.deps import Purpose
 from gateway.audit import Announcement, AuditEvent, AuditUnavailable
 from gateway.errors import GatewayError, ServiceUnavailable, ngsp_status
 from gateway.logs import get_logger
+from gateway.observability.tracing import tracer
 from gateway.runtime import Runtime
 from gateway.security.clients import ClientRecord
 
@@ -70,7 +71,8 @@ class _Scope:
         audit_started = time.perf_counter()
         try:
             event = self._event(outcome, status, problem_code, fields)
-            await self.runtime.audit.record(event, self.announced)
+            with tracer.start_as_current_span("audit.commit"):
+                await self.runtime.audit.record(event, self.announced)
         except AuditUnavailable as exc:
             _log.error("audit_unavailable", request_id=state.request_id, reason=str(exc))
             raise ServiceUnavailable(
@@ -122,6 +124,7 @@ async def run_audited(
         officer_id=purpose.officer_id,
         agency_code=client.agency_code,
         traceparent=request.state.trace.child_traceparent(),
+        tracestate=request.state.trace.state,
     )
     announced = runtime.audit.announce()  # lets the trail batch this record with others
     scope = _Scope(

@@ -67,9 +67,10 @@ def test_runtime_runs_as_a_non_root_user(final: dict[str, str]) -> None:
 
 
 def test_runtime_installs_no_dev_dependencies(dockerfile: list[list[Instruction]]) -> None:
-    """``pip install .`` without extras: no test, lint or type tools in the image."""
+    """The runtime lock and the project without extras: no test, lint or type tools in the image."""
     installs = " ".join(a for stage in dockerfile for k, a in stage if k == "RUN")
-    assert "pip install ." in installs
+    assert "--require-hashes -r requirements/runtime.txt" in installs
+    assert re.search(r"pip install --no-deps [^&]*\.(\s|$)", installs)
     assert not re.search(r"pip install[^&]*\.\[", installs)
     assert not re.search(r"\b(pytest|ruff|mypy)\b", installs)
 
