@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import httpx
 import pytest
 from lxml import etree
@@ -97,6 +99,28 @@ async def test_verify_answers_whether_the_details_agree(
     assert response.status_code == 200
     root = etree.fromstring(response.content)
     assert root.findtext(f".//{DC}KetQuaXacThucResponse/{DC}TonTai") == str(exists).lower()
+
+
+def _without_one_diacritic(name: str) -> str:
+    """The name with its first marked letter (or Đ) written plain: a different name to `exact`."""
+    for i, ch in enumerate(name):
+        plain = unicodedata.normalize("NFD", ch.replace("Đ", "D").replace("đ", "d"))[0]
+        if plain != ch:
+            return name[:i] + plain + name[i + 1 :]
+    raise AssertionError("the sampled name has no diacritic")  # pragma: no cover
+
+
+async def test_verify_compares_names_by_the_one_matcher(
+    mock_client: httpx.AsyncClient, bearer: dict[str, str], population: Population
+) -> None:
+    """Case, spacing and apostrophes never decide; one diacritic does (docs/matching.md)."""
+    (person,) = population.sample(1, year_only=False)
+    spaced = "  " + "   ".join(person.full_name.lower().split()) + " "
+    verdicts = []
+    for name in (spaced, person.full_name.upper(), _without_one_diacritic(person.full_name)):
+        response = await _post(mock_client, bearer, _verify_request(person, full_name=name))
+        verdicts.append(etree.fromstring(response.content).findtext(f".//{DC}TonTai"))
+    assert verdicts == ["true", "true", "false"]
 
 
 async def test_verify_of_a_year_only_record_matches_on_the_year(
