@@ -178,6 +178,12 @@ def expected_row(case: dict[str, bool]) -> tuple[str, str]:
     return ("mismatched", "+".join(wrong)) if wrong else ("matched", "")
 
 
+async def audit_records(settings: Settings, operation: str) -> list[Any]:
+    key = settings.audit_hmac_key.get_secret_value().encode()
+    async with open_audit_reader(settings.audit_dsn, hmac_key=key) as reader:
+        return [r async for r in reader.iter_records(AuditQuery(operation=operation))]
+
+
 @pytest.fixture
 async def person(stack: Stack) -> dict[str, Any]:
     """A citizen whose record holds a full birth date and a known sex."""
@@ -186,7 +192,7 @@ async def person(stack: Stack) -> dict[str, Any]:
 
 
 async def test_every_subset_of_details_is_judged_interactively(
-    stack: Stack, headers: dict[str, str], person: dict[str, Any]
+    stack: Stack, headers: dict[str, str], person: dict[str, Any], settings: Settings
 ) -> None:
     got, want = [], []
     for case, label in CASES:
@@ -195,6 +201,13 @@ async def test_every_subset_of_details_is_judged_interactively(
         got.append((label, answer["match"], answer["fields"]))
         want.append((label, all(case.values()), expected_fields(case)))
     assert got == want
+
+    audited = await audit_records(settings, "verify")
+    assert len(audited) == len(CASES)
+    assert {r.fields_returned for r in audited} == {()}, "a verdict discloses no field"
+    assert sorted(r.outcome for r in audited) == sorted(
+        "success" if all(case.values()) else "mismatch" for case, _ in CASES
+    )
 
 
 async def test_every_subset_of_details_is_judged_in_a_bulk_job(
@@ -210,8 +223,6 @@ async def test_every_subset_of_details_is_judged_in_a_bulk_job(
     got = [(label, r[2], r[3]) for (_, label), r in zip(CASES, results, strict=True)]
     assert got == [(label, *expected_row(case)) for case, label in CASES]
 
-    key = settings.audit_hmac_key.get_secret_value().encode()
-    async with open_audit_reader(settings.audit_dsn, hmac_key=key) as reader:
-        audited = [r async for r in reader.iter_records(AuditQuery(operation="verify_batch"))]
+    audited = await audit_records(settings, "verify_batch")
     assert len(audited) == len(CASES)
     assert {r.fields_returned for r in audited} == {()}
