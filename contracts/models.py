@@ -163,8 +163,8 @@ class VerifyRequest(_Model):
     sex: Literal["male", "female"] | None = None
     strategy: Literal["exact", "normalised"] = Field(
         "exact",
-        description="exact: same characters (NFC). normalised: ignore case, spacing and "
-        "diacritics; only for clients granted it.",
+        description="exact: same letters and diacritics; case, spacing and apostrophe variants "
+        "never decide. normalised: also ignores diacritics (Đ = D); only for clients granted it.",
     )
 
 

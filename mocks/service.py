@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import time
-import unicodedata
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
+from contracts.matching import Strategy, dates_match, names_match
 from mocks.lru import LRU
 from mocks.population import Citizen, Population
 from mocks.soap import (
@@ -40,26 +40,22 @@ class _DataTime:
         return self._text
 
 
-def _normal_name(name: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", name).casefold().split())
-
-
 def verify_matches(citizen: Citizen, request: SoapRequest) -> bool:
     """Whether the name, birth date (or year) and sex supplied agree with the record.
 
-    A record that knows only the year of birth is matched on the year alone.
+    Names and dates by the project's one rule (``contracts.matching``, strategy ``exact``): case,
+    spacing and apostrophe variants never decide, diacritics do; a record that knows only the year
+    of birth is matched on the year alone. The request parser refused a request without name or
+    birth date (fault 200), as the national operation needs both.
     """
-    if request.full_name is None or _normal_name(request.full_name) != _normal_name(
-        citizen.full_name
-    ):
+    typed_birth = request.birth_date.isoformat() if request.birth_date else request.birth_year
+    if request.full_name is None or typed_birth is None:
+        return False
+    if not names_match(request.full_name, citizen.full_name, Strategy.EXACT):
         return False
     if request.sex not in (None, "0") and request.sex != citizen.sex_code:
         return False
-    if request.birth_date is not None:
-        if citizen.year_only:
-            return request.birth_date.year == citizen.birth_date.year
-        return request.birth_date == citizen.birth_date
-    return request.birth_year == citizen.birth_date.year
+    return dates_match(str(typed_birth), citizen.date_of_birth)
 
 
 class PopulationService:

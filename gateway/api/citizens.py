@@ -18,7 +18,6 @@ from contracts.models import (
     Citizen,
     Household,
     Sex,
-    VerifyFields,
     VerifyRequest,
     VerifyResult,
 )
@@ -26,7 +25,7 @@ from gateway.api.deps import CurrentClient, PurposeOfUse, RuntimeDep, require_op
 from gateway.errors import Forbidden, InvalidInput, NotFound, problem_responses
 from gateway.security.clients import Operation
 from gateway.services.audited import Answer, run_audited
-from gateway.services.matching import Strategy, dates_match, names_match, result, sex_result
+from gateway.services.matching import Details, Strategy, compare_details
 from gateway.services.projection import project_citizen
 
 __all__ = ["router"]
@@ -101,21 +100,8 @@ async def verify_citizen(
 
 
 def compare(typed: VerifyRequest, citizen: Citizen, strategy: Strategy) -> VerifyResult:
-    recorded_date = citizen.date_of_birth
-    fields = VerifyFields(
-        full_name=result(
-            typed.full_name,
-            typed.full_name is not None
-            and names_match(typed.full_name, citizen.full_name, strategy),
-        ),
-        date_of_birth=result(
-            typed.date_of_birth,
-            typed.date_of_birth is not None
-            and recorded_date is not None
-            and dates_match(typed.date_of_birth, recorded_date),
-        ),
-        sex=sex_result(Sex(typed.sex) if typed.sex else None, citizen.sex),
-    )
+    details = Details(typed.full_name, typed.date_of_birth, Sex(typed.sex) if typed.sex else None)
+    fields = compare_details(details, citizen, strategy)
     verdicts = fields.model_dump().values()
     return VerifyResult(match="mismatch" not in verdicts, strategy=strategy.value, fields=fields)
 

@@ -1,18 +1,24 @@
 """Verifying one register row against the national database, audited like a single look-up.
 
-The national verify operation (``XacThucThongTinCongDan``) answers only ``TonTai`` true/false, so:
+Which national operation answers a row depends on the details it gives (docs/jobs.md):
 
-1. a row with details (name, birth date or year, sex) is sent to the verify operation first: it
-   discloses nothing, and in a register being cleaned most rows match, so most rows cost one call;
-2. only when the national side does not confirm the row does a look-up
-   (``TraCuuThongTinCongDan``) tell ``not_found`` from ``mismatched`` and name the fields that
-   differ; the record is compared in memory and dropped, never stored or returned;
-3. a row with only a number is a pure existence check: one look-up.
+1. name **and** birth date (or year), sex optional: the verify operation
+   (``XacThucThongTinCongDan``) can judge it and answers only ``TonTai`` true/false, disclosing
+   nothing; in a register being cleaned most rows match, so most rows cost one call. Only when
+   the national side does not confirm the row does a look-up (``TraCuuThongTinCongDan``) tell
+   ``not_found`` from ``mismatched`` and name the details that differ;
+2. any other subset (only a name, only a birth date, only sex, name and sex, birth date and sex):
+   the verify operation refuses it (it needs both name and birth date), so one look-up, compared
+   in the gateway by the same rule as the interactive verify (``gateway.services.matching``);
+3. only a number: a pure existence check, one look-up.
+
+A looked-up record is compared in memory and dropped, never stored or returned. Names are compared
+under the ``exact`` strategy (docs/matching.md).
 
 Every upstream call takes a slot from the job pacer (the configured upstream rate). The row's
 audit record (operation ``verify_batch``, the job's client, officer and purpose, the number as a
-keyed hash) is committed before its outcome is handed back; when the trail cannot record, the
-row is deferred and the worker pauses: nothing is reported unaudited.
+keyed hash, no fields returned) is committed before its outcome is handed back; when the trail
+cannot record, the row is deferred and the worker pauses: nothing is reported unaudited.
 
 Adapter failures: an open circuit or refused credentials pause the worker (every row would fail
 the same way); link failures the retry policy could not mend defer the row for another attempt;
@@ -22,7 +28,6 @@ anything else the national side refuses fails the row with the error's code.
 from __future__ import annotations
 
 import time
-import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Protocol
@@ -34,9 +39,16 @@ from gateway.errors import ngsp_status
 from gateway.jobs._model import Deferral, JobSpec, Outcome, RowInput, Verdict
 from gateway.jobs._pacer import Pacer
 from gateway.observability.tracing import tracer
-from gateway.services.matching import dates_match
+from gateway.services.matching import Details, FieldResult, Strategy, compare_details
 
-__all__ = ["AUDIT_OPERATION", "AuditSink", "NgspRowVerifier", "PopulationLink", "explain"]
+__all__ = [
+    "AUDIT_OPERATION",
+    "AuditSink",
+    "NgspRowVerifier",
+    "PopulationLink",
+    "differences",
+    "explain",
+]
 
 AUDIT_OPERATION = "verify_batch"
 _AUTH_PAUSE_S = 30.0
@@ -45,7 +57,8 @@ _RETRY_DELAY_S = 5.0
 _TRANSIENT_CODES = frozenset({"upstream_deadline_exceeded", "upstream_retry_budget_exhausted"})
 _AUDIT_OUTCOMES = {"matched": "success", "mismatched": "mismatch", "not_found": "not_found"}
 _AUDIT_STATUS = {"not_found": (404, "citizen_not_found")}
-_SEX_CODES = {Sex.MALE: 1, Sex.FEMALE: 2, Sex.UNKNOWN: 0}
+_ABSENT = Verdict(Outcome.NOT_FOUND)
+_MATCHED = Verdict(Outcome.MATCHED)
 
 
 class PopulationLink(Protocol):
@@ -93,34 +106,37 @@ class _Calls:
         return sum(ctx.attempts for ctx in self.contexts)
 
 
-def _same_name(typed: str, recorded: str) -> bool:
-    """Names compared as the national verify does: NFC, case and spacing ignored, accents kept."""
+_REASONS = {
+    "full_name": "full_name_mismatch",
+    "date_of_birth": "birth_date_mismatch",
+    "sex": "sex_mismatch",
+}
+_SEXES = {1: Sex.MALE, 2: Sex.FEMALE}
 
-    def form(text: str) -> str:
-        return " ".join(unicodedata.normalize("NFC", text).casefold().split())
 
-    return form(typed) == form(recorded)
+def _details(row: RowInput) -> Details:
+    birth = row.birth_date.isoformat() if row.birth_date else None
+    if birth is None and row.birth_year is not None:
+        birth = str(row.birth_year)
+    sex = None if row.sex is None else _SEXES.get(row.sex, Sex.UNKNOWN)
+    return Details(row.full_name, birth, sex)
+
+
+def differences(row: RowInput, citizen: Citizen) -> list[str]:
+    """The reason codes of the given details that differ from the record, in column order."""
+    fields = compare_details(_details(row), citizen, Strategy.EXACT).model_dump()
+    return [_REASONS[name] for name, verdict in fields.items() if verdict == FieldResult.MISMATCH]
 
 
 def explain(row: RowInput, citizen: Citizen) -> str:
-    """Which given details differ from the record (``+``-joined), or ``not_confirmed``."""
-    differing = []
-    if row.full_name is not None and not _same_name(row.full_name, citizen.full_name):
-        differing.append("full_name_mismatch")
-    typed_date = row.birth_date.isoformat() if row.birth_date else None
-    typed = typed_date or (str(row.birth_year) if row.birth_year is not None else None)
-    if typed is not None and (
-        citizen.date_of_birth is None or not dates_match(typed, citizen.date_of_birth)
-    ):
-        differing.append("birth_date_mismatch")
-    if row.sex is not None and row.sex != _SEX_CODES[citizen.sex]:
-        differing.append("sex_mismatch")
-    return "+".join(differing) or "not_confirmed"
+    """Why the national side did not confirm a row: the differing details, or ``not_confirmed``."""
+    return "+".join(differences(row, citizen)) or "not_confirmed"
 
 
-def _has_details(row: RowInput) -> bool:
-    details = (row.full_name, row.birth_date, row.birth_year, row.sex)
-    return any(value is not None for value in details)
+def _national_verify_can_answer(row: RowInput) -> bool:
+    """XacThucThongTinCongDan needs HoVaTen and NgayThangNamSinh; sex is optional."""
+    has_birth = row.birth_date is not None or row.birth_year is not None
+    return row.full_name is not None and has_birth
 
 
 class NgspRowVerifier:
@@ -154,25 +170,34 @@ class NgspRowVerifier:
 
     async def _ask(self, calls: _Calls) -> Verdict:
         row = calls.row
-        if _has_details(row):
-            await self._pacer.acquire()
-            confirmed = await self._link.verify_citizen(
-                row.number,
-                calls.context("v"),
-                full_name=row.full_name,
-                birth_date=row.birth_date,
-                birth_year=row.birth_year,
-                sex=row.sex,
-            )
-            if confirmed:
+        if _national_verify_can_answer(row):
+            if await self._confirmed(calls):
                 return Verdict(Outcome.MATCHED)
-        await self._pacer.acquire()
-        citizen = await self._link.lookup_citizen(row.number, calls.context("l"))
+            citizen = await self._look_up(calls)
+            return Verdict(Outcome.MISMATCHED, explain(row, citizen)) if citizen else _ABSENT
+        citizen = await self._look_up(calls)
         if citizen is None:
-            return Verdict(Outcome.NOT_FOUND)
-        if not _has_details(row):
+            return _ABSENT
+        if not _details(row).given:
             return Verdict(Outcome.MATCHED, "number_only")
-        return Verdict(Outcome.MISMATCHED, explain(row, citizen))
+        differing = differences(row, citizen)
+        return Verdict(Outcome.MISMATCHED, "+".join(differing)) if differing else _MATCHED
+
+    async def _confirmed(self, calls: _Calls) -> bool:
+        row = calls.row
+        await self._pacer.acquire()
+        return await self._link.verify_citizen(
+            row.number,
+            calls.context("v"),
+            full_name=row.full_name,
+            birth_date=row.birth_date,
+            birth_year=row.birth_year,
+            sex=row.sex,
+        )
+
+    async def _look_up(self, calls: _Calls) -> Citizen | None:
+        await self._pacer.acquire()
+        return await self._link.lookup_citizen(calls.row.number, calls.context("l"))
 
     async def _failed(self, calls: _Calls, exc: NgspError, started: float) -> Verdict | Deferral:
         if calls.attempts:  # the national side was asked: that is processing, so it is audited

@@ -1,32 +1,20 @@
-"""Comparing what a citizen typed into a form with the national record, field by field.
+"""Typed details against a national record, field by field: the verdicts verify and jobs give.
 
-Two strategies, chosen per request and granted per client:
-
-- ``exact`` (default): the same characters after Unicode NFC composition and trimming. NFC only
-  undoes encoding differences (a precomposed "ệ" versus "e" + two combining marks), which are not
-  differences a person can see.
-- ``normalised``: additionally ignores case, runs of spaces and Vietnamese diacritics
-  ("nguyen  van AN" matches "NGUYỄN VĂN AN"; "đ" counts as "d"). Looser, so only for clients
-  granted it.
-
-Birth dates: a typed year matches a record's year; a typed full date matches a full date; when
-the record only holds the year (the day was never registered), a typed full date is compared on
-its year, because the record cannot say more.
+The rule for each field is ``contracts.matching`` (docs/matching.md); this module only applies it
+to the three details a form or a register row may give, any of which may be missing. A missing
+detail is ``not_provided`` and never decides; a detail the record lacks (no birth date) cannot be
+confirmed, so it is a ``mismatch``.
 """
 
 from __future__ import annotations
 
-import unicodedata
+from dataclasses import dataclass
 from enum import StrEnum
 
-from contracts.models import Sex
+from contracts.matching import Strategy, dates_match, names_match
+from contracts.models import Citizen, Sex, VerifyFields
 
-__all__ = ["FieldResult", "Strategy", "dates_match", "names_match"]
-
-
-class Strategy(StrEnum):
-    EXACT = "exact"
-    NORMALISED = "normalised"
+__all__ = ["Details", "FieldResult", "Strategy", "compare_details"]
 
 
 class FieldResult(StrEnum):
@@ -35,34 +23,43 @@ class FieldResult(StrEnum):
     NOT_PROVIDED = "not_provided"
 
 
-def _exact_form(text: str) -> str:
-    return unicodedata.normalize("NFC", text.strip())
+@dataclass(frozen=True, slots=True)
+class Details:
+    """What was typed: a name, a birth date (partial ISO: ``yyyy`` or ``yyyy-mm-dd``), a sex."""
+
+    full_name: str | None = None
+    date_of_birth: str | None = None
+    sex: Sex | None = None
+
+    @property
+    def given(self) -> bool:
+        return any(value is not None for value in (self.full_name, self.date_of_birth, self.sex))
 
 
-def _loose_form(text: str) -> str:
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    letters = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(letters.casefold().split())
-
-
-def names_match(typed: str, recorded: str, strategy: Strategy) -> bool:
-    if strategy is Strategy.NORMALISED:
-        return _loose_form(typed) == _loose_form(recorded)
-    return _exact_form(typed) == _exact_form(recorded)
-
-
-def dates_match(typed: str, recorded: str) -> bool:
-    """Partial ISO dates (``yyyy`` or ``yyyy-mm-dd``) as described in the module docstring."""
-    if len(typed) == 4 or len(recorded) == 4:
-        return typed[:4] == recorded[:4]
-    return typed == recorded
-
-
-def result(provided: object, matched: bool) -> FieldResult:
+def _verdict(provided: object, matched: bool) -> FieldResult:
     if provided is None:
         return FieldResult.NOT_PROVIDED
     return FieldResult.MATCH if matched else FieldResult.MISMATCH
 
 
-def sex_result(typed: Sex | None, recorded: Sex) -> FieldResult:
-    return result(typed, typed == recorded and recorded is not Sex.UNKNOWN)
+def _name(typed: str | None, citizen: Citizen, strategy: Strategy) -> FieldResult:
+    return _verdict(typed, typed is not None and names_match(typed, citizen.full_name, strategy))
+
+
+def _birth(typed: str | None, citizen: Citizen) -> FieldResult:
+    recorded = citizen.date_of_birth
+    matched = typed is not None and recorded is not None and dates_match(typed, recorded)
+    return _verdict(typed, matched)
+
+
+def _sex(typed: Sex | None, citizen: Citizen) -> FieldResult:
+    return _verdict(typed, typed == citizen.sex and citizen.sex is not Sex.UNKNOWN)
+
+
+def compare_details(typed: Details, citizen: Citizen, strategy: Strategy) -> VerifyFields:
+    """The verdict of each typed detail against the record; the record's values never leave."""
+    return VerifyFields(
+        full_name=_name(typed.full_name, citizen, strategy),
+        date_of_birth=_birth(typed.date_of_birth, citizen),
+        sex=_sex(typed.sex, citizen),
+    )

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+import unicodedata
+
 import httpx
 import pytest
 from lxml import etree
 
 from mocks.population import Citizen, Population
+from mocks.service import verify_matches
+from mocks.soap import SoapRequest
 from tests.mocks.conftest import CREDENTIALS
 from tests.mocks.soap import HOUSEHOLD, VERIFY, soap_request
 
@@ -97,6 +102,49 @@ async def test_verify_answers_whether_the_details_agree(
     assert response.status_code == 200
     root = etree.fromstring(response.content)
     assert root.findtext(f".//{DC}KetQuaXacThucResponse/{DC}TonTai") == str(exists).lower()
+
+
+def _without_one_diacritic(name: str) -> str:
+    """The name with its first marked letter (or Đ) written plain: a different name to `exact`."""
+    for i, ch in enumerate(name):
+        plain = unicodedata.normalize("NFD", ch.replace("Đ", "D").replace("đ", "d"))[0]
+        if plain != ch:
+            return name[:i] + plain + name[i + 1 :]
+    raise AssertionError("the sampled name has no diacritic")  # pragma: no cover
+
+
+async def test_verify_compares_names_by_the_one_matcher(
+    mock_client: httpx.AsyncClient, bearer: dict[str, str], population: Population
+) -> None:
+    """Case, spacing and apostrophes never decide; one diacritic does (docs/matching.md)."""
+    (person,) = population.sample(1, year_only=False)
+    spaced = "  " + "   ".join(person.full_name.lower().split()) + " "
+    verdicts = []
+    for name in (spaced, person.full_name.upper(), _without_one_diacritic(person.full_name)):
+        response = await _post(mock_client, bearer, _verify_request(person, full_name=name))
+        verdicts.append(etree.fromstring(response.content).findtext(f".//{DC}TonTai"))
+    assert verdicts == ["true", "true", "false"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "exists"),
+    [
+        pytest.param("H' BLĂNG NIÊ", True, id="u0027-capitals"),
+        pytest.param("Hʼ Blăng  Niê", True, id="u02bc-spaces"),
+        pytest.param("H’ Blang Niê", False, id="diacritic-dropped"),
+    ],
+)
+def test_verify_reads_apostrophe_variants_of_ethnic_minority_names(
+    population: Population, typed: str, exists: bool
+) -> None:
+    """An Ê Đê name recorded with U+2019 is the same name with any apostrophe-like mark."""
+    (sampled,) = population.sample(1, year_only=False)
+    person = dataclasses.replace(sampled, family_name="H’", middle_name="Blăng", given_name="Niê")
+    request = SoapRequest(
+        VERIFY, "r1", "1.001612", "LGSP", "officer-17", None, person.personal_id, typed,
+        person.birth_date, None, None,
+    )  # fmt: skip
+    assert verify_matches(person, request) is exists
 
 
 async def test_verify_of_a_year_only_record_matches_on_the_year(

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from contracts.matching import Strategy, names_match
 from contracts.suite._context import CheckSkipped, RunContext, expect
 from contracts.suite._model import Concern
 from contracts.suite._registry import check
@@ -74,7 +75,8 @@ def lookup_cmnd(ctx: RunContext) -> None:
     D,
     "Verification of typed details",
     "POST /api/v1/citizens/verify answers a VerifyResult: the sampled citizen's own details "
-    "match, a wrong birth year does not, and no stored value is returned.",
+    "match (the name typed in capitals, as ID cards print it: case never decides, "
+    "docs/matching.md), a wrong birth year does not, and no stored value is returned.",
     needs=("citizen",),
 )
 def verify(ctx: RunContext) -> None:
@@ -89,6 +91,8 @@ def verify(ctx: RunContext) -> None:
     response = data_call(ctx, "client", "POST", VERIFY, VERIFY, json=typed)
     expect(response.status_code == 200, f"verify answered {response.status_code}")
     expect(response.json().get("match") is True, "the citizen's own birth year did not match")
+    if person.get("full_name"):
+        _verify_name(ctx, typed, str(person["full_name"]))
     if "date_of_birth" in typed:
         wrong = {**typed, "date_of_birth": str(int(typed["date_of_birth"]) - 1)}
         response = data_call(ctx, "client", "POST", VERIFY, VERIFY, json=wrong)
@@ -96,6 +100,18 @@ def verify(ctx: RunContext) -> None:
         expect(response.json().get("match") is False, "a wrong birth year matched")
     leaked = set(response.json()) - {"match", "strategy", "fields"}
     expect(not leaked, f"verify returned more than its verdict: {sorted(leaked)}")
+
+
+def _verify_name(ctx: RunContext, typed: dict[str, str], listed: str) -> None:
+    """The name as the sample lists it, in capitals: the verdict the one matcher gives."""
+    capitals = listed.upper()
+    want = "match" if names_match(capitals, listed, Strategy.EXACT) else "mismatch"
+    response = data_call(
+        ctx, "client", "POST", VERIFY, VERIFY, json={**typed, "full_name": capitals}
+    )
+    expect(response.status_code == 200, f"verify with a name answered {response.status_code}")
+    got = response.json().get("fields", {}).get("full_name")
+    expect(got == want, f"the citizen's own name in capitals gave full_name {got}, not {want}")
 
 
 @check(

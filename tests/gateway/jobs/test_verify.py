@@ -155,6 +155,61 @@ def test_explain_names_the_differing_details(row: RowInput, reason: str) -> None
     assert explain(row, AN) == reason
 
 
+NAME, BORN = "NGUYỄN VĂN AN", date(1992, 11, 22)
+
+
+@pytest.mark.parametrize(
+    ("row", "calls", "verdict"),
+    [
+        pytest.param(
+            RowInput(1, NUMBER, NAME, BORN), ["verify"], Verdict(Outcome.MATCHED), id="name+date"
+        ),
+        pytest.param(
+            RowInput(1, NUMBER, NAME, birth_year=1992, sex=1),
+            ["verify"],
+            Verdict(Outcome.MATCHED),
+            id="name+year+sex",
+        ),
+        pytest.param(RowInput(1, NUMBER, NAME), ["lookup"], Verdict(Outcome.MATCHED), id="name"),
+        pytest.param(
+            RowInput(1, NUMBER, birth_date=BORN), ["lookup"], Verdict(Outcome.MATCHED), id="date"
+        ),
+        pytest.param(
+            RowInput(1, NUMBER, birth_year=1992), ["lookup"], Verdict(Outcome.MATCHED), id="year"
+        ),
+        pytest.param(RowInput(1, NUMBER, sex=1), ["lookup"], Verdict(Outcome.MATCHED), id="sex"),
+        pytest.param(
+            RowInput(1, NUMBER, NAME, sex=2),
+            ["lookup"],
+            Verdict(Outcome.MISMATCHED, "sex_mismatch"),
+            id="name+sex",
+        ),
+        pytest.param(
+            RowInput(1, NUMBER, "Nguyễn Văn Ân", birth_year=1993, sex=1),
+            ["verify", "lookup"],
+            Verdict(Outcome.MISMATCHED, "full_name_mismatch+birth_date_mismatch"),
+            id="name+year+sex-two-differ",
+        ),
+        pytest.param(
+            RowInput(1, NUMBER, birth_date=date(1992, 11, 23), sex=1),
+            ["lookup"],
+            Verdict(Outcome.MISMATCHED, "birth_date_mismatch"),
+            id="date+sex",
+        ),
+    ],
+)
+async def test_each_subset_of_details_goes_to_the_operation_that_can_judge_it(
+    row: RowInput, calls: list[str], verdict: Verdict
+) -> None:
+    """XacThucThongTinCongDan needs name and birth date; any other subset is one look-up."""
+    link = FakeLink(confirms=verdict.outcome is Outcome.MATCHED)
+    answer, audit, slots = await verify(link, row)
+    assert (answer, [op for op, _, _ in link.calls], slots) == (verdict, calls, len(calls))
+    [event] = audit.events
+    assert (event.operation, event.fields_returned) == ("verify_batch", ())
+    assert event.upstream_attempts == len(calls)
+
+
 async def test_an_audit_trail_that_cannot_record_defers_the_row_and_pauses() -> None:
     """Nothing is reported unaudited: the row waits, and so does the worker."""
     answer, _, _ = await verify(FakeLink(), audit=FakeAudit(down=True))
