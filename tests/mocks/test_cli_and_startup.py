@@ -56,14 +56,27 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
     assert (settings.dialect, settings.population_size) == ("live", 1234)
 
 
+def _start_seconds(size: int) -> float:
+    """Best of three start-ups of a population of ``size`` (best: least disturbed by load)."""
+    timings = []
+    for _ in range(3):
+        started = time.perf_counter()
+        population = Population(size, 1)
+        population.get(population.sample(1)[0].personal_id)
+        timings.append(time.perf_counter() - started)
+    return min(timings)
+
+
 def test_a_million_citizens_start_fast_and_small() -> None:
-    """Start-up stores nothing per citizen (bench/ records the 10-million figures)."""
+    """Start-up stores nothing per citizen: 100 x the citizens is not 10 x the time or memory.
+
+    A ratio, not a clock limit (a loaded machine slows both sizes alike); bench/mock_bench.py
+    records the absolute 10-million figures.
+    """
+    assert _start_seconds(1_000_000) < 10 * _start_seconds(10_000)
     tracemalloc.start()
-    started = time.perf_counter()
     population = Population(1_000_000, 1)
     population.get(population.sample(1)[0].personal_id)
-    elapsed = time.perf_counter() - started
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    assert elapsed < 2.0
     assert peak < 64 * 1024 * 1024
