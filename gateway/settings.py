@@ -60,6 +60,16 @@ class Settings(BaseSettings):
     token_signing_key: SecretStr = SecretStr(DEV_SIGNING_KEY)
     token_lifetime_s: int = Field(900, ge=60, le=86_400)
 
+    auth_failures_per_address: int = Field(
+        10, ge=1, le=10_000, description="Wrong secrets from one address before 429."
+    )
+    auth_failures_per_client: int = Field(
+        50, ge=1, le=100_000, description="Wrong secrets for one client id before 429."
+    )
+    auth_failure_window_s: float = Field(
+        60.0, gt=0, le=86_400, description="Time a full failure budget takes to refill."
+    )
+
     rate_limit_backend: Literal["memory", "redis"] = Field(
         "memory", description="memory: per process; redis: one limit across replicas."
     )

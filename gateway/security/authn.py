@@ -1,0 +1,117 @@
+"""Client authentication for the token endpoint: same work for every rejection, throttled failures.
+
+Three promises (docs/security.md):
+
+- **Never blocks the event loop.** Fast ``hmac-sha256$`` hashes are checked in place (µs); old
+  Argon2id hashes run in a worker thread behind a small :class:`anyio.CapacityLimiter`, and a
+  secret once verified is remembered (as an HMAC under a per-process key), so a portal on an old
+  registry entry pays Argon2 once per process, not per token.
+- **No existence oracle.** An unknown client id is checked against a dummy hash of the kind the
+  registry uses, a disabled client against its own hash: unknown, disabled and wrong secret do
+  the same work and get the same answer.
+- **Guessing is throttled.** Failures count per source address first: an address over its budget
+  gets 429 before any hash is computed. They also count per offered client id (whether it exists
+  or not, so the count reveals nothing): over that budget a *wrong* secret gets 429, but the right
+  secret still succeeds, so someone guessing a portal's id cannot lock the portal out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+import anyio
+import anyio.to_thread
+
+from gateway.ratelimit.failures import FailureCounter
+from gateway.security.clients import ClientRecord, ClientRegistry
+from gateway.security.secret_hash import (
+    hash_secret,
+    is_fast,
+    legacy_hash,
+    new_secret,
+    verify_fast,
+    verify_slow,
+)
+
+__all__ = ["AuthFailed", "AuthThrottled", "ClientAuthenticator"]
+
+
+class AuthFailed(Exception):
+    """Unknown client, disabled client or wrong secret: deliberately one kind."""
+
+
+class AuthThrottled(Exception):
+    """Too many failures from this address or for this client id; retry after ``retry_after``."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__("too many failed attempts")
+        self.retry_after = retry_after
+
+
+def _key(kind: str, value: str) -> str:
+    # Offered ids and addresses are attacker-chosen: hash them to bound the key size.
+    return f"{kind}:{hashlib.sha256(value.encode()).hexdigest()[:32]}"
+
+
+class ClientAuthenticator:
+    def __init__(
+        self,
+        registry: ClientRegistry,
+        *,
+        address_failures: FailureCounter,
+        client_failures: FailureCounter,
+        slow_concurrency: int = 2,
+    ) -> None:
+        self._registry = registry
+        self._address_failures = address_failures
+        self._client_failures = client_failures
+        self._limiter = anyio.CapacityLimiter(slow_concurrency)
+        self._process_key = secrets.token_bytes(32)
+        self._verified: dict[str, bytes] = {}  # Argon2 hash -> HMAC of the secret it accepted
+        self._dummy_fast = hash_secret(new_secret())
+        self._dummy_slow: str | None = None
+
+    async def authenticate(self, address: str, client_id: str, secret: str) -> ClientRecord:
+        """The enabled client whose secret this is; else :class:`AuthFailed` / ``AuthThrottled``."""
+        await self._refuse_if_blocked(self._address_failures, _key("addr", address))
+        client = self._registry.get(client_id)
+        stored = client.secret_hash if client is not None else await self._dummy_hash()
+        matches = await self._matches(stored, secret)
+        if client is not None and client.enabled and matches:
+            return client
+        await self._address_failures.record_failure(_key("addr", address))
+        await self._client_failures.record_failure(_key("client", client_id))
+        await self._refuse_if_blocked(self._client_failures, _key("client", client_id))
+        raise AuthFailed
+
+    async def close(self) -> None:
+        await self._address_failures.close()
+        await self._client_failures.close()
+
+    @staticmethod
+    async def _refuse_if_blocked(counter: FailureCounter, key: str) -> None:
+        wait = await counter.blocked_for(key)
+        if wait > 0:
+            raise AuthThrottled(wait)
+
+    async def _matches(self, stored: str, secret: str) -> bool:
+        if is_fast(stored):
+            return verify_fast(stored, secret)
+        remembered = self._verified.get(stored)
+        digest = hmac.digest(self._process_key, secret.encode(), hashlib.sha256)
+        if remembered is not None and hmac.compare_digest(remembered, digest):
+            return True
+        ok = await anyio.to_thread.run_sync(verify_slow, stored, secret, limiter=self._limiter)
+        if ok:
+            self._verified[stored] = digest
+        return ok
+
+    async def _dummy_hash(self) -> str:
+        """A hash of the kind the registry holds, so an unknown id costs what a known one does."""
+        if all(is_fast(c.secret_hash) for c in self._registry.all()):
+            return self._dummy_fast
+        if self._dummy_slow is None:
+            self._dummy_slow = await anyio.to_thread.run_sync(legacy_hash, new_secret())
+        return self._dummy_slow
