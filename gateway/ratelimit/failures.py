@@ -1,10 +1,10 @@
 """Counters of failed attempts (wrong client secrets), in process or shared through Redis.
 
 A leaky bucket per key: each failure adds one, the level drains at ``burst / window_s`` per
-second, and a key whose level reached ``burst`` is blocked until it drains below it. Only failures
-fill it, so a portal that authenticates correctly never fills its own. On Redis (when the rate
-limit backend is Redis) every replica sees the same counts, so spreading guesses over replicas
-gains nothing; if Redis is unreachable the counters fall back to this process, as the rate
+second, and a key is blocked while one more failure would take its level over ``burst``. Only
+failures fill it, so a portal that authenticates correctly never fills its own. On Redis (when the
+rate limit backend is Redis) every replica sees the same counts, so spreading guesses over
+replicas gains nothing; if Redis is unreachable the counters fall back to this process, as the rate
 limiter does.
 """
 
@@ -32,6 +32,11 @@ class FailureCounter(Protocol):
     async def close(self) -> None: ...
 
 
+def _wait(level: float, burst: int, drain_per_s: float) -> float:
+    """Seconds until one more failure fits under ``burst``."""
+    return max(0.0, level + 1 - burst) / drain_per_s
+
+
 class MemoryFailureCounter:
     def __init__(
         self, burst: int, window_s: float, clock: Callable[[], float] = time.monotonic
@@ -46,10 +51,7 @@ class MemoryFailureCounter:
         return max(0.0, level - (now - updated) * self._drain_per_s)
 
     async def blocked_for(self, key: str) -> float:
-        level = self._level(key, self._clock())
-        if level < self._burst:
-            return 0.0
-        return (level - self._burst + 1) / self._drain_per_s
+        return _wait(self._level(key, self._clock()), self._burst, self._drain_per_s)
 
     async def record_failure(self, key: str) -> None:
         now = self._clock()
@@ -109,7 +111,7 @@ class RedisFailureCounter:
         level = await self._level(key, 0)
         if level is None:
             return await self._fallback.blocked_for(key)
-        return 0.0 if level < self._burst else (level - self._burst + 1) / self._drain_per_s
+        return _wait(level, self._burst, self._drain_per_s)
 
     async def record_failure(self, key: str) -> None:
         if await self._level(key, 1) is None:

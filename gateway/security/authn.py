@@ -62,7 +62,7 @@ class ClientAuthenticator:
         *,
         address_failures: FailureCounter,
         client_failures: FailureCounter,
-        slow_concurrency: int = 2,
+        slow_concurrency: int = 1,
     ) -> None:
         self._registry = registry
         self._address_failures = address_failures
@@ -81,9 +81,12 @@ class ClientAuthenticator:
         matches = await self._matches(stored, secret)
         if client is not None and client.enabled and matches:
             return client
+        client_key = _key("client", client_id)
+        client_wait = await self._client_failures.blocked_for(client_key)
         await self._address_failures.record_failure(_key("addr", address))
-        await self._client_failures.record_failure(_key("client", client_id))
-        await self._refuse_if_blocked(self._client_failures, _key("client", client_id))
+        await self._client_failures.record_failure(client_key)
+        if client_wait > 0:
+            raise AuthThrottled(client_wait)
         raise AuthFailed
 
     async def close(self) -> None:
