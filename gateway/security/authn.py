@@ -3,9 +3,12 @@
 Three promises (docs/security.md):
 
 - **Never blocks the event loop.** Fast ``hmac-sha256$`` hashes are checked in place (µs); old
-  Argon2id hashes run in a worker thread behind a small :class:`anyio.CapacityLimiter`, and a
-  secret once verified is remembered (as an HMAC under a per-process key), so a portal on an old
-  registry entry pays Argon2 once per process, not per token.
+  Argon2id hashes run on one dedicated worker thread at a lowered CPU priority (so look-ups on
+  the event loop's thread win the CPU while a flood of guesses queues), and a secret once
+  verified is remembered (as an HMAC under a per-process key), so a portal on an old
+  registry entry pays Argon2 once per process, not per token. At most ``max_pending_slow`` checks
+  wait for that thread; past it, a request that needs one gets 429 at once (Retry-After 1)
+  instead of queueing without bound.
 - **No existence oracle.** An unknown client id is checked against a dummy hash of the kind the
   registry uses, a disabled client against its own hash: unknown, disabled and wrong secret do
   the same work and get the same answer.
@@ -17,12 +20,16 @@ Three promises (docs/security.md):
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import hmac
+import os
 import secrets
-
-import anyio
-import anyio.to_thread
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 from gateway.ratelimit.failures import FailureCounter
 from gateway.security.clients import ClientRecord, ClientRegistry
@@ -36,6 +43,8 @@ from gateway.security.secret_hash import (
 )
 
 __all__ = ["AuthFailed", "AuthThrottled", "ClientAuthenticator"]
+
+T = TypeVar("T")
 
 
 class AuthFailed(Exception):
@@ -63,11 +72,16 @@ class ClientAuthenticator:
         address_failures: FailureCounter,
         client_failures: FailureCounter,
         slow_concurrency: int = 1,
+        max_pending_slow: int = 32,
     ) -> None:
         self._registry = registry
         self._address_failures = address_failures
         self._client_failures = client_failures
-        self._limiter = anyio.CapacityLimiter(slow_concurrency)
+        self._slow = ThreadPoolExecutor(
+            slow_concurrency, thread_name_prefix="argon2", initializer=_lower_priority
+        )
+        self._max_pending_slow = max_pending_slow
+        self._pending_slow = 0
         self._process_key = secrets.token_bytes(32)
         self._verified: dict[str, bytes] = {}  # Argon2 hash -> HMAC of the secret it accepted
         self._dummy_fast = hash_secret(new_secret())
@@ -92,6 +106,7 @@ class ClientAuthenticator:
     async def close(self) -> None:
         await self._address_failures.close()
         await self._client_failures.close()
+        self._slow.shutdown(wait=False, cancel_futures=True)
 
     @staticmethod
     async def _refuse_if_blocked(counter: FailureCounter, key: str) -> None:
@@ -106,7 +121,13 @@ class ClientAuthenticator:
         digest = hmac.digest(self._process_key, secret.encode(), hashlib.sha256)
         if remembered is not None and hmac.compare_digest(remembered, digest):
             return True
-        ok = await anyio.to_thread.run_sync(verify_slow, stored, secret, limiter=self._limiter)
+        if self._pending_slow >= self._max_pending_slow:
+            raise AuthThrottled(1.0)
+        self._pending_slow += 1
+        try:
+            ok = await self._off_loop(verify_slow, stored, secret)
+        finally:
+            self._pending_slow -= 1
         if ok:
             self._verified[stored] = digest
         return ok
@@ -116,5 +137,15 @@ class ClientAuthenticator:
         if all(is_fast(c.secret_hash) for c in self._registry.all()):
             return self._dummy_fast
         if self._dummy_slow is None:
-            self._dummy_slow = await anyio.to_thread.run_sync(legacy_hash, new_secret())
+            self._dummy_slow = await self._off_loop(legacy_hash, new_secret())
         return self._dummy_slow
+
+    async def _off_loop(self, function: Callable[..., T], *args: str) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._slow, function, *args)
+
+
+def _lower_priority() -> None:
+    # Old Argon2 checks are the one CPU-heavy job a caller without credentials can trigger; at a
+    # lower priority (Linux: per thread) they use idle CPU without slowing the event loop.
+    with contextlib.suppress(OSError, AttributeError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import uuid
 from collections.abc import Callable
@@ -189,3 +190,24 @@ async def test_unreachable_redis_counts_failures_locally() -> None:
         await counter.record_failure("addr")
     assert await counter.blocked_for("addr") > 0
     await counter.close()
+
+
+async def test_slow_checks_queue_only_so_deep(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A flood of guesses needing Argon2 gets 429 past the queue's depth, not an endless wait."""
+    release = threading.Event()
+    monkeypatch.setattr(authn, "verify_slow", lambda _stored, _secret: release.wait(10) and False)
+    auth = ClientAuthenticator(
+        ClientRegistry(clients=[_client("portal", _legacy())]),
+        address_failures=MemoryFailureCounter(1000, 60.0),
+        client_failures=MemoryFailureCounter(1000, 60.0),
+        max_pending_slow=2,
+    )
+    queued = [asyncio.create_task(auth.authenticate("10.0.0.1", "portal", "x")) for _ in range(2)]
+    await asyncio.sleep(0.05)
+    with pytest.raises(AuthThrottled):
+        await auth.authenticate("10.0.0.1", "portal", "x")
+    release.set()
+    for task in queued:
+        with pytest.raises(AuthFailed):
+            await task
+    await auth.close()
