@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test check lint format typecheck openapi bench contract clean
+.PHONY: install run test check lint format typecheck openapi bench bench-token contract clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ openapi: install
 bench: install
 	@command -v wrk >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || apt-get install -y wrk
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# The token endpoint under a guessing flood, and the timing oracle (docs/security.md); about 1 min.
+bench-token: install
+	$(BIN)/python -m bench.token_bench $(BENCH_ARGS)
 
 # The contract suite against the `make run` stack (start it first), with dev mode's demo identities.
 GATEWAY_URL ?= http://127.0.0.1:8000
