@@ -317,7 +317,9 @@ def problem_from_ngsp(request: Request, exc: NgspError) -> Response:
 
 
 def _http_exception(request: Request, exc: StarletteHTTPException) -> Response:
-    code = {404: "route_not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    # 400 comes from the framework when a body cannot be parsed at all (e.g. broken form data).
+    codes = {400: "malformed_body", 404: "route_not_found", 405: "method_not_allowed"}
+    code = codes.get(exc.status_code, "http_error")
     return problem_response(
         exc.status_code,
         code,

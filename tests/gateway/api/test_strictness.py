@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
+import httpx
 import pytest
+from fastapi import FastAPI, Form
 
+from gateway.errors import install_problem_handlers
 from gateway.settings import Settings
 from tests.conftest import PURPOSE_HEADERS, Stack
 
@@ -63,3 +67,21 @@ async def test_failed_attempts_from_one_address_get_429_with_retry_after(stack: 
     status, headers = await _token_attempt(stack, "demo-portal", "demo-secret")
     assert status == 429  # the address is refused before any secret is checked
     assert int(headers["retry-after"]) >= 1
+
+
+async def test_an_unparseable_body_is_400_malformed_body_not_http_error() -> None:
+    """The framework's own 400 (broken multipart) gets the documented code, not ``http_error``."""
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.post("/form")
+    async def form(field: Annotated[str, Form()]) -> str:
+        return field
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        response = await client.post(
+            "/form", content=b"abc", headers={"content-type": "multipart/form-data"}
+        )
+    assert response.status_code == 400
+    assert response.json()["code"] == "malformed_body"
