@@ -73,6 +73,8 @@ _PROBLEM_DESCRIPTIONS = {
     415: "Unsupported media type.",
     422: "Invalid input: the problem's code and detail say which.",
     429: "Over the client's rate (see Retry-After and RateLimit-* headers).",
+    431: "Request headers too large.",
+    500: "A defect in the gateway (internal_error): quote the request_id to the operators.",
     502: "The national service failed or answered garbage.",
     503: "Unavailable (circuit open, maintenance, audit store down): see Retry-After.",
     504: "The national service was too slow for the deadline.",
