@@ -21,6 +21,8 @@ from gateway.logs import get_logger
 
 __all__ = ["FailureCounter", "MemoryFailureCounter", "RedisFailureCounter"]
 
+_MAX_KEYS = 100_000
+
 
 class FailureCounter(Protocol):
     async def blocked_for(self, key: str) -> float:
@@ -56,11 +58,16 @@ class MemoryFailureCounter:
     async def record_failure(self, key: str) -> None:
         now = self._clock()
         self._levels[key] = (self._level(key, now) + 1.0, now)
-        if len(self._levels) > 100_000:  # a flood of distinct keys must not grow memory forever
-            self._forget_drained(now)
+        if len(self._levels) > _MAX_KEYS:  # a flood of distinct keys must not grow memory forever
+            self._forget(now)
 
-    def _forget_drained(self, now: float) -> None:
-        self._levels = {k: v for k, v in self._levels.items() if self._level(k, now) > 0}
+    def _forget(self, now: float) -> None:
+        """Drop drained keys; if the flood is that wide, also the oldest half (cost stays O(1)
+        amortised, and forgetting a guesser's count is better than running out of memory)."""
+        kept = {k: v for k, v in self._levels.items() if self._level(k, now) > 0}
+        if len(kept) > _MAX_KEYS // 2:
+            kept = dict(list(kept.items())[len(kept) - _MAX_KEYS // 2 :])
+        self._levels = kept
 
     async def close(self) -> None:
         self._levels.clear()

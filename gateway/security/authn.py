@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import hashlib
 import hmac
+import ipaddress
 import os
 import secrets
 import threading
@@ -59,6 +60,17 @@ class AuthThrottled(Exception):
         self.retry_after = retry_after
 
 
+def _source(address: str) -> str:
+    """The unit a guesser pays per: one IPv4 address, or one IPv6 /64 (what a host is given)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
 def _key(kind: str, value: str) -> str:
     # Offered ids and addresses are attacker-chosen: hash them to bound the key size.
     return f"{kind}:{hashlib.sha256(value.encode()).hexdigest()[:32]}"
@@ -89,6 +101,7 @@ class ClientAuthenticator:
 
     async def authenticate(self, address: str, client_id: str, secret: str) -> ClientRecord:
         """The enabled client whose secret this is; else :class:`AuthFailed` / ``AuthThrottled``."""
+        address = _source(address)
         await self._refuse_if_blocked(self._address_failures, _key("addr", address))
         client = self._registry.get(client_id)
         stored = client.secret_hash if client is not None else await self._dummy_hash()

@@ -211,3 +211,25 @@ async def test_slow_checks_queue_only_so_deep(monkeypatch: pytest.MonkeyPatch) -
         with pytest.raises(AuthFailed):
             await task
     await auth.close()
+
+
+async def test_an_ipv6_guesser_cannot_dodge_the_budget_by_changing_its_host_bits() -> None:
+    """One /64 is one source: a host there can pick among 2^64 addresses."""
+    auth = _authenticator(_client("portal", hash_secret(SECRET)), per_address=2)
+    for n in range(2):
+        with pytest.raises(AuthFailed):
+            await auth.authenticate(f"2001:db8:1:2::{n + 1}", "portal", "wrong")
+    with pytest.raises(AuthThrottled):
+        await auth.authenticate("2001:db8:1:2::ffff", "portal", SECRET)
+    assert await auth.authenticate("2001:db8:1:3::1", "portal", SECRET)
+
+
+async def test_a_flood_of_distinct_addresses_keeps_memory_bounded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("gateway.ratelimit.failures._MAX_KEYS", 10)
+    counter = MemoryFailureCounter(5, 60.0)
+    for n in range(100):
+        await counter.record_failure(f"addr-{n}")
+    assert len(counter._levels) <= 10
+    assert "addr-99" in counter._levels  # the newest guessers are the ones still counted
