@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install lock run test check lint format typecheck openapi bench contract clean
+.PHONY: install lock run test check lint format typecheck openapi bench bench-token contract clean
 
 # Installs come from the hashed lock files in requirements/ (refresh them with `make lock`), so a
 # build next month resolves exactly what CI tested today. pip itself is pinned for the same reason.
@@ -59,6 +59,10 @@ openapi: install
 bench: install
 	@command -v wrk >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || apt-get install -y wrk
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# The token endpoint under a guessing flood, and the timing oracle (docs/security.md); about 1 min.
+bench-token: install
+	$(BIN)/python -m bench.token_bench $(BENCH_ARGS)
 
 # The contract suite against the `make run` stack (start it first), with dev mode's demo identities.
 GATEWAY_URL ?= http://127.0.0.1:8000

@@ -10,7 +10,7 @@ import httpx
 from fastapi import Depends, FastAPI
 
 from gateway.api import audit, citizens, health, jobs, me, oauth, operations
-from gateway.errors import install_problem_handlers
+from gateway.errors import install_problem_handlers, problem_responses
 from gateway.limits import SizeLimitMiddleware
 from gateway.logs import configure_logging, get_logger
 from gateway.middleware import RequestContextMiddleware
@@ -78,6 +78,14 @@ def create_app(
         # number) as url.path and validation messages with their input: our middleware makes
         # the request span from the route template instead (observability/tracing.py).
         telemetry={"tracing": False, "metrics": False, "logs": False, "auto_configure": False},
+        # What any path can answer before or around its route: a bad X-Request-ID (400),
+        # oversized headers (431), a defect (500). Routes add their own statuses.
+        responses=problem_responses(
+            400,
+            431,
+            500,
+            descriptions={400: "Malformed request (e.g. an invalid X-Request-ID header)."},
+        ),
     )
     install_problem_handlers(app)
     app.state.observability = observability

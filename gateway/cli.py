@@ -23,18 +23,28 @@ from gateway.audit.cli import audit_app
 from gateway.jobs.cli import jobs_app, verify_batch
 from gateway.observability.cli import maintenance_app
 from gateway.security.cli import clients_app
-from gateway.settings import Settings
+from gateway.settings import Settings, SettingsError, load_settings
 
 __all__ = ["app"]
 
 app = typer.Typer(help="LGSP population-data gateway.", no_args_is_help=True)
 
 
+def _settings_or_exit(**overrides: object) -> Settings:
+    """The settings, or exit 2 with a stderr line per problem (the variable, never its value)."""
+    try:
+        return load_settings(**overrides)
+    except SettingsError as exc:
+        for problem in exc.problems:
+            typer.echo(f"lgsp: refusing to start: {problem}", err=True)
+        raise typer.Exit(2) from None
+
+
 def _serve_gateway(host: str, port: int, workers: int = 1) -> None:
     from gateway.serve import WorkersRefused, serve
 
     try:
-        serve(Settings(host=host, port=port), workers)
+        serve(_settings_or_exit(host=host, port=port), workers)
     except WorkersRefused as exc:
         typer.echo(f"lgsp serve: {exc}", err=True)
         raise typer.Exit(2) from None
@@ -50,7 +60,7 @@ def serve(
     ] = None,
 ) -> None:
     """Run the gateway (settings from LGSP_* variables and .env)."""
-    settings = Settings()
+    settings = _settings_or_exit()
     _serve_gateway(host or settings.host, port or settings.port, workers or settings.workers)
 
 
@@ -80,7 +90,7 @@ def dev(
 ) -> None:
     """Run the mock national side and the gateway together, on the embedded defaults."""
     os.environ.setdefault("LGSP_NGSP_BASE_URL", f"http://127.0.0.1:{mock_port}")
-    settings = Settings(port=port)
+    settings = _settings_or_exit(port=port)
     os.makedirs("var", exist_ok=True)
     mock = multiprocessing.Process(target=_serve_mock, args=("127.0.0.1", mock_port), daemon=True)
     mock.start()

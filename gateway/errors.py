@@ -73,6 +73,8 @@ _PROBLEM_DESCRIPTIONS = {
     415: "Unsupported media type.",
     422: "Invalid input: the problem's code and detail say which.",
     429: "Over the client's rate (see Retry-After and RateLimit-* headers).",
+    431: "Request headers too large.",
+    500: "A defect in the gateway (internal_error): quote the request_id to the operators.",
     502: "The national service failed or answered garbage.",
     503: "Unavailable (circuit open, maintenance, audit store down): see Retry-After.",
     504: "The national service was too slow for the deadline.",
@@ -317,7 +319,9 @@ def problem_from_ngsp(request: Request, exc: NgspError) -> Response:
 
 
 def _http_exception(request: Request, exc: StarletteHTTPException) -> Response:
-    code = {404: "route_not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    # 400 comes from the framework when a body cannot be parsed at all (e.g. broken form data).
+    codes = {400: "malformed_body", 404: "route_not_found", 405: "method_not_allowed"}
+    code = codes.get(exc.status_code, "http_error")
     return problem_response(
         exc.status_code,
         code,

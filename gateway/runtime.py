@@ -13,7 +13,9 @@ from adapters.ngsp.transport import create_http_client
 from gateway.audit import AuditReader, AuditTrail, open_audit_reader, open_audit_trail
 from gateway.jobs import JobService, open_job_service
 from gateway.ratelimit import MemoryRateLimiter, RateLimiter
+from gateway.ratelimit.failures import FailureCounter, MemoryFailureCounter, RedisFailureCounter
 from gateway.ratelimit.redis import RedisRateLimiter
+from gateway.security.authn import ClientAuthenticator
 from gateway.security.clients import ClientRegistry, demo_clients
 from gateway.security.tokens import TokenIssuer
 from gateway.settings import Settings
@@ -32,12 +34,20 @@ class Runtime:
     rate_limiter: RateLimiter
     jobs: JobService = field(init=False)  # bulk verification: store + this process's worker
     audit_reader: AuditReader = field(init=False)  # the auditors' HTTP API reads through it
+    authenticator: ClientAuthenticator = field(init=False)  # the token endpoint's secret checks
 
     def __post_init__(self) -> None:
         self.jobs = open_job_service(self.settings, self.ngsp, self.audit)
         self.audit_reader = open_audit_reader(
             self.settings.audit_dsn,
             hmac_key=self.settings.audit_hmac_key.get_secret_value().encode(),
+        )
+        self.authenticator = ClientAuthenticator(
+            self.clients,
+            address_failures=failure_counter(
+                self.settings, self.settings.auth_failures_per_address
+            ),
+            client_failures=failure_counter(self.settings, self.settings.auth_failures_per_client),
         )
 
     async def start(self) -> None:
@@ -50,6 +60,7 @@ class Runtime:
         await self.audit_reader.close()
         await self.audit.close()
         await self.rate_limiter.close()
+        await self.authenticator.close()
         await self.http.aclose()
 
 
@@ -92,6 +103,14 @@ def rate_limiter(settings: Settings) -> RateLimiter:
     if settings.rate_limit_backend == "redis":
         return RedisRateLimiter(settings.redis_url)
     return MemoryRateLimiter()
+
+
+def failure_counter(settings: Settings, burst: int) -> FailureCounter:
+    """Failed-attempt counts, shared through Redis when the rate limits are."""
+    window_s = settings.auth_failure_window_s
+    if settings.rate_limit_backend == "redis":
+        return RedisFailureCounter(settings.redis_url, burst, window_s)
+    return MemoryFailureCounter(burst, window_s)
 
 
 def build_runtime(

@@ -4,17 +4,22 @@ Built once at start-up and passed to ``create_app(settings)``. The defaults run 
 machine with no server (SQLite audit, in-process rate limits, the mock national side on
 127.0.0.1:9000, a demo client). ``LGSP_ENV=production`` refuses the development secrets and the
 demo client, so a forgotten variable fails the start-up instead of weakening the service.
+
+:func:`load_settings` turns a refusal into :class:`SettingsError`: one line per problem, naming the
+environment variable to fix and never the value it holds (a traceback with pydantic's
+``input_value`` would print secrets into container logs).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["DEV_SECRETS", "Settings"]
+__all__ = ["DEV_SECRETS", "Settings", "SettingsError", "load_settings", "settings_problems"]
 
 DEV_SIGNING_KEY = "dev-only-token-signing-key-change-me"
 DEV_AUDIT_KEY = "dev-only-audit-hmac-key-change-me"
@@ -62,6 +67,16 @@ class Settings(BaseSettings):
     )
     token_signing_key: SecretStr = SecretStr(DEV_SIGNING_KEY)
     token_lifetime_s: int = Field(900, ge=60, le=86_400)
+
+    auth_failures_per_address: int = Field(
+        10, ge=1, le=10_000, description="Wrong secrets from one address before 429."
+    )
+    auth_failures_per_client: int = Field(
+        50, ge=1, le=100_000, description="Wrong secrets for one client id before 429."
+    )
+    auth_failure_window_s: float = Field(
+        60.0, gt=0, le=86_400, description="Time a full failure budget takes to refill."
+    )
 
     rate_limit_backend: Literal["memory", "redis"] = Field(
         "memory", description="memory: per process; redis: one limit across replicas."
@@ -112,24 +127,14 @@ class Settings(BaseSettings):
         return self.env == "dev"
 
     @model_validator(mode="after")
-    def _refuse_unsafe_production(self) -> Settings:
-        if self.env != "production":
-            return self
-        unsafe = [
-            name
-            for name in ("token_signing_key", "audit_hmac_key", "ngsp_consumer_secret")
-            if getattr(self, name).get_secret_value() in DEV_SECRETS
-        ]
-        if len(self.token_signing_key.get_secret_value()) < 32:
-            unsafe.append("token_signing_key (shorter than 32 characters)")
-        if self.audit_dsn.strip().lower() in ("none:", "none://"):
-            unsafe.append("audit_dsn (none: disables the audit trail; benchmarks only)")
-        if self.clients_file is None:
-            unsafe.append("clients_file (production has no demo client)")
-        if self.admin_token is not None and len(self.admin_token.get_secret_value()) < 32:
-            unsafe.append("admin_token (shorter than 32 characters)")
-        if unsafe:
-            raise ValueError("unsafe production settings: " + ", ".join(sorted(set(unsafe))))
+    def _refuse_bad_combinations(self) -> Settings:
+        # URLs are checked here, not in field validators, so that one start-up names every
+        # problem at once (a failed field validator would stop the production checks).
+        problems = _url_problems(self)
+        if self.env == "production":
+            problems += _production_problems(self)
+        if problems:
+            raise ValueError("\n".join(problems))  # settings_problems() splits them again
         return self
 
     def redacted(self) -> dict[str, object]:
@@ -138,3 +143,66 @@ class Settings(BaseSettings):
             name: ("***" if isinstance(value, SecretStr) else value)
             for name, value in self.model_dump().items()
         }
+
+
+_URLS = {
+    "ngsp_base_url": (("http", "https"), "e.g. https://ngsp.example.vn"),
+    "redis_url": (("redis", "rediss", "unix"), "e.g. redis://127.0.0.1:6379/0"),
+}
+
+
+def _url_problems(settings: Settings) -> list[str]:
+    # The message names the expected form, never the value (a URL may carry a password).
+    problems = []
+    for name, (schemes, example) in _URLS.items():
+        parts = urlsplit(str(getattr(settings, name)).strip())
+        if parts.scheme not in schemes or not (parts.netloc or parts.scheme == "unix"):
+            expected = " or ".join(f"{scheme}://" for scheme in schemes)
+            problems.append(f"LGSP_{name.upper()} must be a URL ({expected}), {example}")
+    return problems
+
+
+def _production_problems(settings: Settings) -> list[str]:
+    problems = [
+        f"LGSP_{name.upper()} must be set in production (it has the development value)"
+        for name in ("token_signing_key", "audit_hmac_key", "ngsp_consumer_secret")
+        if getattr(settings, name).get_secret_value() in DEV_SECRETS
+    ]
+    if len(settings.token_signing_key.get_secret_value()) < 32:
+        problems.append("LGSP_TOKEN_SIGNING_KEY must be at least 32 characters in production")
+    if settings.audit_dsn.strip().lower() in ("none:", "none://"):
+        problems.append("LGSP_AUDIT_DSN none: disables the audit trail; refused in production")
+    if settings.clients_file is None:
+        problems.append("LGSP_CLIENTS_FILE must be set in production (there is no demo client)")
+    if settings.admin_token is not None and len(settings.admin_token.get_secret_value()) < 32:
+        problems.append("LGSP_ADMIN_TOKEN must be at least 32 characters")
+    return problems
+
+
+class SettingsError(Exception):
+    """The settings were refused; ``problems`` holds one line per problem, values never shown."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def settings_problems(exc: ValidationError) -> list[str]:
+    """One line per error, naming the variable (``LGSP_…``); pydantic's input echo left out."""
+    lines: list[str] = []
+    for error in exc.errors(include_url=False, include_input=False, include_context=False):
+        message = str(error["msg"]).removeprefix("Value error, ")
+        loc = error["loc"]
+        if loc:
+            lines.append(f"LGSP_{str(loc[0]).upper()}: {message}")
+        else:
+            lines.extend(line for line in message.splitlines() if line)
+    return lines
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """The settings from the environment (and ``overrides``), or :class:`SettingsError`."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise SettingsError(settings_problems(exc)) from None

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from gateway.api.deps import RuntimeDep, require_operation
-from gateway.audit import AuditPage, AuditQuery, AuditQueryError, AuditRecord
+from gateway.audit import MAX_CURSOR, AuditPage, AuditQuery, AuditQueryError, AuditRecord
 from gateway.errors import InvalidInput, problem_responses
 from gateway.security.clients import Operation
 
@@ -56,7 +56,9 @@ def _page(page: AuditPage) -> AuditPageOut:
 
 
 Limit = Annotated[int, Query(ge=1, le=1000, description="Records per page.")]
-Cursor = Annotated[int | None, Query(description="next_cursor of the previous page.")]
+Cursor = Annotated[
+    int | None, Query(ge=0, le=MAX_CURSOR, description="next_cursor of the previous page.")
+]
 
 
 @router.get("/records", summary="Search the audit trail", response_model=AuditPageOut)

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlows
+from fastapi.security import OAuth2
 
 from gateway.errors import Forbidden, InvalidInput, RateLimited, Unauthenticated
 from gateway.runtime import Runtime
@@ -29,7 +30,14 @@ __all__ = ["CurrentClient", "Purpose", "PurposeOfUse", "RuntimeDep", "require_op
 PURPOSE_CODE = re.compile(r"^\d\.\d{6}(\.\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2})?$")
 _OFFICER_ID = re.compile(r"^[\w.@-]{1,64}$")
 _CASE_ID = re.compile(r"^[\w./:-]{1,64}$")
-_bearer = HTTPBearer(auto_error=False, description="Access token from POST /oauth2/token.")
+# Declared as OAuth2 client credentials so the OpenAPI document says where tokens come from and
+# the interactive docs' "Authorize" button can fetch one; on the wire it is a bearer token.
+_oauth2 = OAuth2(
+    flows=OAuthFlows(clientCredentials=OAuthFlowClientCredentials(tokenUrl="/oauth2/token")),
+    scheme_name="OAuth2ClientCredentials",
+    description="Access token from POST /oauth2/token (client credentials grant).",
+    auto_error=False,
+)
 
 
 async def _runtime(request: Request) -> Runtime:
@@ -46,19 +54,25 @@ def _challenge(code: str, detail: str) -> Unauthenticated:
     )
 
 
+def _bearer_token(authorization: str | None) -> str | None:
+    scheme, _, token = (authorization or "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
 async def _current_client(
     request: Request,
     runtime: RuntimeDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    authorization: Annotated[str | None, Depends(_oauth2)],
 ) -> ClientRecord:
-    if credentials is None:
+    token = _bearer_token(authorization)
+    if token is None:
         raise Unauthenticated(
             "missing_token",
             "Send Authorization: Bearer <token> (get one from POST /oauth2/token).",
             headers={"WWW-Authenticate": "Bearer"},
         )
     try:
-        claims = runtime.tokens.verify(credentials.credentials)
+        claims = runtime.tokens.verify(token)
     except TokenError as exc:
         raise _challenge(exc.code, str(exc)) from exc
     client = runtime.clients.get(claims.client_id)
@@ -79,6 +93,17 @@ class Purpose:
     case_id: str | None
 
 
+# The purpose headers are what the audit record says this look-up was for: two values would make
+# it ambiguous which one the officer meant, so a repeated header is refused, not first-wins.
+_SINGLE_HEADERS = ("X-Purpose-Code", "X-Officer-Id", "X-Case-Id")
+
+
+def _refuse_repeated_headers(request: Request) -> None:
+    for name in _SINGLE_HEADERS:
+        if len(request.headers.getlist(name)) > 1:
+            raise InvalidInput("duplicate_header", f"{name} was sent more than once; send it once.")
+
+
 async def _purpose(
     request: Request,
     client: CurrentClient,
@@ -93,6 +118,7 @@ async def _purpose(
         str | None, Header(alias="X-Case-Id", description="Optional dossier / case id.")
     ] = None,
 ) -> Purpose:
+    _refuse_repeated_headers(request)
     if not purpose_code:
         raise InvalidInput("missing_purpose", "X-Purpose-Code (MaDVC) is required.")
     if not PURPOSE_CODE.fullmatch(purpose_code):

@@ -18,7 +18,7 @@ router = APIRouter(prefix="/api/v1", tags=["clients"])
     "/me",
     summary="The calling client's grants",
     response_model=ClientGrants,
-    responses=problem_responses(401, 422),
+    responses=problem_responses(401, 422, 503, descriptions={503: "Maintenance (Retry-After)."}),
 )
 async def me(client: CurrentClient) -> ClientGrants:
     return ClientGrants(

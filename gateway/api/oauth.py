@@ -1,7 +1,9 @@
 """``POST /oauth2/token``: portal clients exchange their credentials for an access token.
 
 OAuth2 client-credentials grant (RFC 6749 §4.4); the client authenticates with HTTP Basic or with
-``client_id`` / ``client_secret`` form fields (§2.3.1). Errors use the RFC's JSON shape.
+``client_id`` / ``client_secret`` form fields (§2.3.1). Errors use the RFC's JSON shape;
+an address or client id over its failed-attempt budget gets 429 ``auth_throttled`` (problem+json,
+Retry-After). Secret checks, their timing and the throttling live in ``gateway.security.authn``.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from gateway.api.deps import RuntimeDep
-from gateway.errors import problem_responses
+from gateway.errors import RateLimited, problem_responses
+from gateway.security.authn import AuthFailed, AuthThrottled
 
 __all__ = ["router"]
 
@@ -61,7 +64,14 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
     responses={
         400: {"description": "Unsupported grant (RFC 6749 error JSON)"},
         401: {"description": "Bad client (RFC 6749 error JSON)"},
-        **problem_responses(422, descriptions={422: "Malformed form fields."}),
+        **problem_responses(
+            422,
+            429,
+            descriptions={
+                422: "Malformed form fields.",
+                429: "Too many failed attempts from this address or for this client id.",
+            },
+        ),
     },
 )
 async def issue_token(
@@ -74,9 +84,18 @@ async def issue_token(
     if grant_type != "client_credentials":
         return _oauth_error(400, "unsupported_grant_type", "Only client_credentials is supported.")
     credentials = _basic_credentials(request) or (client_id or "", client_secret or "")
-    client = runtime.clients.get(credentials[0])
-    if client is None or not client.enabled or not client.verify_secret(credentials[1]):
+    address = request.client.host if request.client is not None else "unknown"
+    try:
+        client = await runtime.authenticator.authenticate(address, *credentials)
+    except AuthFailed:
         return _oauth_error(401, "invalid_client", "Unknown client, wrong secret, or disabled.")
+    except AuthThrottled as exc:
+        raise RateLimited(
+            "auth_throttled",
+            "Too many failed attempts; retry later.",
+            retry_after=exc.retry_after,
+            headers={"Cache-Control": "no-store"},
+        ) from exc
     request.state.client_id = client.client_id
     scope = [op.value for op in client.operations]
     token = runtime.tokens.issue(client.client_id, client.secret_version, scope)

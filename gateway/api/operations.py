@@ -80,7 +80,7 @@ AdminOnly = Depends(_require_admin)
 class MaintenanceChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    enabled: bool
+    enabled: bool = Field(strict=True)  # "yes" or 1 must not throw the switch by accident
     reason: str | None = Field(None, max_length=200)
     retry_after_s: int = Field(DEFAULT_RETRY_AFTER_S, ge=1, le=86_400)
 

@@ -25,7 +25,7 @@ from gateway.audit._export import ExportFormat
 from gateway.audit._migrations import LATEST_VERSION
 from gateway.audit._model import Anchor, AuditEvent, AuditRecord
 from gateway.audit._purge import PurgeReport
-from gateway.audit._query import AuditPage, AuditQuery
+from gateway.audit._query import MAX_CURSOR, AuditPage, AuditQuery
 from gateway.audit._reader import AuditReader
 from gateway.audit._seal import AuditKeys
 from gateway.audit._store import AuditStore, open_store
@@ -34,6 +34,7 @@ from gateway.audit._verify import BreakReason, ChainBreak, ChainReport, VerifyRe
 
 __all__ = [
     "LATEST_VERSION",
+    "MAX_CURSOR",
     "Anchor",
     "Announcement",
     "AuditConfigError",

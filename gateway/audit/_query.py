@@ -12,9 +12,12 @@ from datetime import datetime
 from gateway.audit._errors import AuditQueryError
 from gateway.audit._model import AuditRecord
 
-__all__ = ["MAX_PAGE", "AuditPage", "AuditQuery", "page_of"]
+__all__ = ["MAX_CURSOR", "MAX_PAGE", "AuditPage", "AuditQuery", "page_of"]
 
 MAX_PAGE = 1000
+# Cursors are row ids: both stores keep them in a signed 64-bit column, so a larger number is
+# not a position at all (and would overflow the database driver instead of matching nothing).
+MAX_CURSOR = 2**63 - 1
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from gateway.audit._errors import AuditQueryError
 from gateway.audit._export import ExportFormat, write_export
 from gateway.audit._model import AuditRecord
 from gateway.audit._purge import PurgeReport, purge_before
-from gateway.audit._query import MAX_PAGE, AuditPage, AuditQuery, page_of
+from gateway.audit._query import MAX_CURSOR, MAX_PAGE, AuditPage, AuditQuery, page_of
 from gateway.audit._seal import AuditKeys
 from gateway.audit._store import AuditStore
 from gateway.audit._verify import VerifyReport, verify_chain
@@ -69,6 +69,8 @@ class AuditReader:
         """One page of the records matching ``query``."""
         if not 1 <= limit <= MAX_PAGE:
             raise AuditQueryError(f"limit must be between 1 and {MAX_PAGE}")
+        if cursor is not None and not 0 <= cursor <= MAX_CURSOR:
+            raise AuditQueryError(f"cursor must be between 0 and {MAX_CURSOR}")
         records = await self._store.search(
             query or AuditQuery(), cursor=cursor, newest_first=newest_first, limit=limit
         )

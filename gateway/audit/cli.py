@@ -25,6 +25,7 @@ from rich.console import Console
 from rich.table import Table
 
 from gateway.audit import (
+    MAX_CURSOR,
     AuditConfigError,
     AuditPage,
     AuditQuery,
@@ -83,7 +84,10 @@ Outcome = Annotated[
     str | None, typer.Option("--outcome", help="success, not_found, rejected, error")
 ]
 Limit = Annotated[int, typer.Option(min=1, max=1000, help="Records per page.")]
-Cursor = Annotated[int | None, typer.Option(help="next_cursor of the previous page.")]
+Cursor = Annotated[
+    int | None,
+    typer.Option(min=0, max=MAX_CURSOR, help="next_cursor of the previous page."),
+]
 
 
 def build_reader(dsn: str, hmac_key: str | bytes) -> AuditReader:

@@ -1,27 +1,26 @@
 """The registry of portal systems allowed to call the gateway.
 
 Each client is a calling system (a provincial portal, a one-stop system) with an agency code in the
-QCVN 102:2016 format, a secret kept only as an Argon2id hash, the operations it was granted, the
-field set it may receive, and its rate. The registry lives in a YAML file (``LGSP_CLIENTS_FILE``)
-that ``lgsp clients …`` edits; a running gateway notices the file changed and reloads it, so a
-disabled client or a rotated secret takes effect at once. In dev mode with no file, only the demo
-client ``demo-portal`` / ``demo-secret`` exists.
+QCVN 102:2016 format, a secret kept only as a salted hash (``gateway.security.secret_hash``), the
+operations it was granted, the field set it may receive, and its rate. The registry lives in a
+YAML file (``LGSP_CLIENTS_FILE``) that ``lgsp clients …`` edits; a running gateway notices the
+file changed and reloads it, so a disabled client or a rotated secret takes effect at once. In dev
+mode with no file, only the demo client ``demo-portal`` / ``demo-secret`` exists.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import secrets
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import yaml
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from gateway.security.secret_hash import hash_secret, new_secret, verify_secret
 
 __all__ = [
     "AGENCY_CODE",
@@ -45,9 +44,6 @@ DEMO_BASIC_ID, DEMO_BASIC_SECRET = "demo-basic", "demo-basic-secret"
 DEMO_AUDITOR_ID, DEMO_AUDITOR_SECRET = "demo-auditor", "demo-auditor-secret"
 AGENCY_CODE = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$")  # e.g. 000.00.00.H45
 _PURPOSE_CODE = re.compile(r"^\d\.\d{6}(\.\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2})?$")
-
-# Argon2id with the library's defaults (RFC 9106 low-memory profile). One hasher, one policy.
-_HASHER = PasswordHasher()
 
 
 class Operation(StrEnum):
@@ -98,18 +94,8 @@ class ClientRecord(BaseModel):
         return value
 
     def verify_secret(self, secret: str) -> bool:
-        try:
-            return _HASHER.verify(self.secret_hash, secret)
-        except (VerificationError, InvalidHashError):
-            return False
-
-
-def new_secret() -> str:
-    return secrets.token_urlsafe(32)
-
-
-def hash_secret(secret: str) -> str:
-    return _HASHER.hash(secret)
+        """Synchronous check (CLI, tests); the gateway uses ``gateway.security.authn``."""
+        return verify_secret(self.secret_hash, secret)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from gateway.cli import app
 from gateway.security.clients import ClientRegistry, FieldSet, Operation
+from gateway.security.secret_hash import legacy_hash
 
 _SECRET = re.compile(r"client_secret: (\S+)")
 
@@ -103,3 +104,20 @@ def test_adding_an_existing_client_is_refused(tmp_path: Path) -> None:
         str(path),
     )
     assert code == 1
+
+
+def test_rotation_moves_an_old_argon2_entry_to_the_fast_form(tmp_path: Path) -> None:
+    """Registries written before keep working; rotating the secret migrates the entry."""
+    path = tmp_path / "clients.yaml"
+    add(path)
+    registry = ClientRegistry(path)
+    (record,) = registry.all()
+    registry.save([record.model_copy(update={"secret_hash": legacy_hash("old-secret")})])
+    _, listing = lgsp("clients", "list", "--file", str(path))
+    assert "rotate" in listing
+    code, output = lgsp("clients", "rotate-secret", "dvc-phuyen", "--file", str(path))
+    assert code == 0, output
+    rotated = ClientRegistry(path).get("dvc-phuyen")
+    assert rotated is not None
+    assert rotated.secret_hash.startswith("hmac-sha256$")
+    assert rotated.verify_secret(_SECRET.search(output).group(1))  # type: ignore[union-attr]

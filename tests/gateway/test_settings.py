@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from gateway.settings import Settings
+from gateway.settings import Settings, SettingsError, load_settings
 
 
 def test_dev_defaults_need_no_server() -> None:
@@ -19,7 +19,7 @@ def test_dev_defaults_need_no_server() -> None:
 
 def test_production_refuses_development_secrets() -> None:
     """Forgetting to set a secret in production fails the start-up, naming what is unsafe."""
-    with pytest.raises(ValidationError, match="token_signing_key"):
+    with pytest.raises(ValidationError, match="LGSP_TOKEN_SIGNING_KEY"):
         Settings(env="production", clients_file=Path("clients.yaml"))
 
 
@@ -44,3 +44,49 @@ def test_redacted_hides_every_secret() -> None:
 def test_settings_read_lgsp_environment_variables(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LGSP_NGSP_BASE_URL", "https://ngsp.example.vn")
     assert Settings().ngsp_base_url == "https://ngsp.example.vn"
+
+
+PLANTED = "planted-Secret-4242-value"
+
+
+def _problems(monkeypatch: pytest.MonkeyPatch, **env: str) -> list[str]:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as refused:
+        load_settings(_env_file=None)
+    return refused.value.problems
+
+
+def test_each_problem_is_one_line_naming_its_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Production with two mistakes: two lines, each naming the variable to set."""
+    problems = _problems(
+        monkeypatch,
+        LGSP_ENV="production",
+        LGSP_TOKEN_SIGNING_KEY="short",
+        LGSP_AUDIT_HMAC_KEY="a" * 40,
+        LGSP_NGSP_CONSUMER_SECRET="real",
+        LGSP_CLIENTS_FILE="clients.yaml",
+        LGSP_NGSP_BASE_URL="127.0.0.1:9000",
+    )
+    assert problems == [
+        "LGSP_NGSP_BASE_URL must be a URL (http:// or https://), e.g. https://ngsp.example.vn",
+        "LGSP_TOKEN_SIGNING_KEY must be at least 32 characters in production",
+    ]
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        pytest.param({"LGSP_AUDIT_HMAC_KEY": "dev-only-audit-hmac-key-change-me"}, id="dev-key"),
+        pytest.param({"LGSP_TOKEN_SIGNING_KEY": PLANTED}, id="short-signing-key"),
+        pytest.param({"LGSP_PORT": PLANTED}, id="not-an-int"),
+        pytest.param({"LGSP_REDIS_URL": f"http://user:{PLANTED}@host"}, id="bad-url"),
+        pytest.param({"LGSP_ENV": PLANTED}, id="not-a-literal"),
+    ],
+)
+def test_problems_never_echo_a_value(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> None:
+    """Whatever is wrong, the message names the variable and never shows what it holds."""
+    problems = _problems(monkeypatch, **{"LGSP_ENV": "production", **env})
+    assert problems
+    assert all(line.startswith("LGSP_") for line in problems), problems
+    assert not any(PLANTED in line or "change-me" in line for line in problems), problems

@@ -108,3 +108,16 @@ async def test_bad_audit_query_is_422(stack: Stack) -> None:
     )
     assert response.status_code == 422
     assert response.json()["code"] == "invalid_audit_query"
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [pytest.param(str(2**64), id="2^64"), pytest.param(str(2**63), id="2^63"), "-1"],
+)
+async def test_cursor_outside_the_row_id_range_is_422(stack: Stack, cursor: str) -> None:
+    """A cursor past 64 bits used to overflow the store's driver: 500 and a dropped connection."""
+    response = await stack.gateway.get(
+        "/api/v1/audit/records", params={"cursor": cursor}, headers=await _bearer(stack, "auditor")
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == "invalid_field"

@@ -171,3 +171,11 @@ async def test_dev_mode_falls_back_to_the_dev_key_as_the_gateway_does(tmp_path: 
     )
     assert exit_code == 0, output
     assert "using the dev key" in output
+
+
+async def test_search_refuses_a_cursor_past_64_bits_in_one_line(recorded: dict[str, str]) -> None:
+    """No traceback: a usage error naming --cursor and its range, exit 2."""
+    code, output = await _invoke(recorded, "search", "--cursor", str(2**64))
+    assert code == 2
+    assert "--cursor" in output
+    assert "Traceback" not in output

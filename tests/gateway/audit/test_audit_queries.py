@@ -96,6 +96,15 @@ async def test_page_size_is_bounded(reader: AuditReader, limit: int) -> None:
         await reader.search(limit=limit)
 
 
+@pytest.mark.parametrize("cursor", [pytest.param(2**64, id="2^64"), pytest.param(-1, id="neg")])
+async def test_cursor_is_bounded_to_row_ids(reader: AuditReader, cursor: int) -> None:
+    """Past 64 bits both stores' drivers overflow; the reader refuses it as a bad query first."""
+    with pytest.raises(AuditQueryError, match="cursor"):
+        await reader.search(cursor=cursor)
+    with pytest.raises(AuditQueryError, match="cursor"):
+        await reader.subject(PERSONAL_ID, cursor=cursor)
+
+
 def test_a_time_range_must_be_aware_and_ordered() -> None:
     with pytest.raises(AuditQueryError):
         AuditQuery(since=datetime(2021, 7, 1))

@@ -247,3 +247,12 @@ async def test_a_shared_flag_file_closes_every_replica(
         response = await second.client.get(LOOKUP, headers=headers)
     assert response.status_code == 503
     assert response.json()["code"] == "maintenance"
+
+
+@pytest.mark.parametrize("enabled", ["yes", 1, "true"])
+async def test_maintenance_switch_takes_only_json_booleans(ops: OpsStack, enabled: object) -> None:
+    """``{"enabled": "yes"}`` must not throw the switch: only true / false do."""
+    response = await _switch(ops, enabled=enabled)
+    assert response.status_code == 422
+    status = await ops.client.get("/admin/maintenance", headers=ops.admin())
+    assert status.json()["enabled"] is False
