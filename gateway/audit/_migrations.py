@@ -120,6 +120,31 @@ CREATE TABLE {schema}.audit_anchors (
 )
 """
 
+# Version 3: every data subject of an answer, not only the number asked. ``subjects`` (canonical
+# JSON, covered by the chain's MAC) is NULL in the records written before it: they knew only the
+# number asked. ``audit_subjects`` indexes each subject's keyed hash under its record's
+# (writer_id, seq), known before the insert, so a batch needs no ids back from the store.
+_V3_SUBJECTS = """
+CREATE TABLE {table} (
+    writer_id TEXT NOT NULL,
+    seq {seq} NOT NULL,
+    subject_hmac TEXT NOT NULL,
+    PRIMARY KEY (writer_id, seq, subject_hmac)
+)
+"""
+_V3 = (
+    "ALTER TABLE {records} ADD COLUMN subjects TEXT",
+    _V3_SUBJECTS,
+    "CREATE INDEX audit_subjects_hmac ON {table} (subject_hmac)",
+    # how far back a citizen's view is incomplete: the newest record without subjects
+    "CREATE INDEX audit_records_legacy ON {records} (occurred_at) WHERE subjects IS NULL",
+)
+
+
+def _v3(records: str, table: str, seq: str) -> tuple[str, ...]:
+    return tuple(sql.format(records=records, table=table, seq=seq) for sql in _V3)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -128,6 +153,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         (_V1_POSTGRES, *_indexes("{schema}.audit_records")),
     ),
     Migration(2, "purge anchors", (_V2_SQLITE,), (_V2_POSTGRES,)),
+    Migration(
+        3,
+        "every data subject of an answer",
+        _v3("audit_records", "audit_subjects", "INTEGER"),
+        _v3("{schema}.audit_records", "{schema}.audit_subjects", "BIGINT"),
+    ),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -20,6 +20,7 @@ from gateway.audit._purge import PurgeReport, purge_before
 from gateway.audit._query import MAX_PAGE, AuditPage, AuditQuery, page_of
 from gateway.audit._seal import AuditKeys
 from gateway.audit._store import AuditStore
+from gateway.audit._subjects import SubjectReport, subject_report
 from gateway.audit._verify import VerifyReport, verify_chain
 
 __all__ = ["AuditReader"]
@@ -76,10 +77,13 @@ class AuditReader:
 
     async def subject(
         self, number: str, *, limit: int = 50, cursor: int | None = None
-    ) -> AuditPage:
-        """Who looked this citizen up, when and why: newest first (the Data Tracker view)."""
-        query = AuditQuery(subject_hmac=self.subject_digest(number))
-        return await self.search(query, limit=limit, cursor=cursor)
+    ) -> SubjectReport:
+        """Who looked this citizen up, when, why and what they saw: newest first (the Data Tracker
+        view). ``number`` is either of the person's numbers; each finds every record that
+        disclosed anything about its holder since subjects were kept."""
+        digest = self.subject_digest(number)
+        page = await self.search(AuditQuery(subject_hmac=digest), limit=limit, cursor=cursor)
+        return subject_report(page, digest, await self._store.legacy_until())
 
     async def iter_records(self, query: AuditQuery | None = None) -> AsyncIterator[AuditRecord]:
         """Every matching record, oldest first, page by page."""

@@ -1,6 +1,7 @@
 """SQL that both stores share, written once with ``?`` placeholders.
 
-Table names are ``{records}``, ``{anchors}`` and ``{migrations}``: each store fills in its own
+Table names are ``{records}``, ``{anchors}``, ``{subjects}`` and ``{migrations}``: each store fills
+in its own
 (schema-qualified in PostgreSQL, which also numbers the placeholders with :func:`numbered`).
 Identifiers only ever come from the constants here, never from input; values are always bound.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Sequence
 from operator import attrgetter
 
 from gateway.audit._model import RECORD_COLUMNS, AuditRecord
@@ -19,26 +21,33 @@ __all__ = [
     "CHAIN_PAGE",
     "CREATE_MIGRATIONS",
     "DELETE_PREFIX",
+    "DELETE_SUBJECTS_PREFIX",
     "HEAD_HASH",
     "INSERT_ANCHOR",
     "INSERT_COLUMNS",
     "INSERT_MIGRATION",
     "INSERT_RECORD",
+    "INSERT_SUBJECT",
     "LAST_LINK",
     "LATEST_ANCHOR",
+    "LEGACY_UNTIL",
     "PURGE_BOUNDS",
     "SCHEMA_VERSION",
     "SEQ_OF_HASH",
+    "SUBJECT_COLUMNS",
+    "SUBJECT_INDEX",
     "WRITERS",
     "insert_values",
     "numbered",
     "search_statement",
+    "subject_rows",
 ]
 
 _SELECT = f"SELECT {', '.join(RECORD_COLUMNS)} FROM {{records}}"  # noqa: S608 -- constant columns
 INSERT_COLUMNS: tuple[str, ...] = RECORD_COLUMNS[1:]
 _INSERTED = attrgetter(*INSERT_COLUMNS)
 _AT, _FIELDS = INSERT_COLUMNS.index("occurred_at"), INSERT_COLUMNS.index("fields_returned")
+_SUBJECTS = INSERT_COLUMNS.index("subjects")
 
 
 def insert_values(
@@ -49,7 +58,20 @@ def insert_values(
     array) given by the store."""
     values = list(_INSERTED(record))
     values[_AT], values[_FIELDS] = occurred_at, fields_returned
+    values[_SUBJECTS] = record.subjects_json()
     return tuple(values)
+
+
+SUBJECT_COLUMNS = ("writer_id", "seq", "subject_hmac")
+
+
+def subject_rows(records: Sequence[AuditRecord]) -> list[tuple[str, int, str]]:
+    """The subject index rows of ``records``: one per data subject of each."""
+    return [
+        (record.writer_id, record.seq, subject.hmac)
+        for record in records
+        for subject in record.subjects or ()
+    ]
 
 
 ANCHOR_COLUMNS = (
@@ -70,6 +92,19 @@ def _insert(table: str, columns: tuple[str, ...]) -> str:
 
 INSERT_RECORD = _insert("{records}", INSERT_COLUMNS)
 INSERT_ANCHOR = _insert("{anchors}", ANCHOR_COLUMNS)
+INSERT_SUBJECT = _insert("{subjects}", SUBJECT_COLUMNS)
+SUBJECT_INDEX = (
+    "SELECT seq, subject_hmac FROM {subjects} WHERE writer_id = ? AND seq >= ? AND seq <= ?"
+)
+DELETE_SUBJECTS_PREFIX = "DELETE FROM {subjects} WHERE writer_id = ? AND seq <= ?"
+LEGACY_UNTIL = "SELECT MAX(occurred_at) FROM {records} WHERE subjects IS NULL"
+# A record names a citizen in its own subject_hmac (the number asked; all a legacy record has) or
+# in the subject index (every data subject of a newer record).
+_SUBJECT_IDS = (
+    "id IN (SELECT id FROM {records} WHERE subject_hmac = ?"
+    " UNION SELECT r.id FROM {subjects} s JOIN {records} r"
+    " ON r.writer_id = s.writer_id AND r.seq = s.seq WHERE s.subject_hmac = ?)"
+)
 LAST_LINK = "SELECT seq, hash FROM {records} WHERE writer_id = ? ORDER BY seq DESC LIMIT 1"
 LATEST_ANCHOR = (
     f"SELECT {', '.join(ANCHOR_COLUMNS)} FROM {{anchors}}"  # noqa: S608 -- constant columns
@@ -117,8 +152,12 @@ def search_statement(
         conditions.append("occurred_at < ?")
         params.append(query.until)
     for column, value in query.equalities():
-        conditions.append(f"{column} = ?")
-        params.append(value)
+        if column == "subject_hmac":
+            conditions.append(_SUBJECT_IDS)
+            params.extend((value, value))
+        else:
+            conditions.append(f"{column} = ?")
+            params.append(value)
     if cursor is not None:
         conditions.append("id < ?" if newest_first else "id > ?")
         params.append(cursor)
