@@ -6,11 +6,14 @@ whatever role they had in the answer; a tamperer must not be able to hide (or in
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import orjson
 import pytest
+from typer.testing import CliRunner
 
 from gateway.audit import (
     AuditKeys,
@@ -26,6 +29,7 @@ from gateway.audit import (
 from gateway.audit import _sql as sql
 from gateway.audit._model import GENESIS, ChainHead, epoch_micros
 from gateway.audit._seal import seal_batch
+from gateway.audit.cli import audit_app
 from tests.gateway.audit.support import CMND, KEY, PERSONAL_ID, execute, make_event
 
 FATHER_ID = "054062001234"
@@ -201,3 +205,34 @@ async def test_purge_removes_the_index_rows_of_the_records_it_removes(
     assert (await reader.verify()).ok
     archived = (tmp_path / "archive.jsonl").read_text()
     assert '"role":"relative"' in archived  # the archive keeps who the record was about
+
+
+# --- lgsp audit subject ----------------------------------------------------------------------
+
+
+async def _cli_subject(dsn: str, *args: str) -> tuple[int, str]:
+    env = {"LGSP_AUDIT_DSN": dsn, "LGSP_AUDIT_HMAC_KEY": KEY.decode(), "COLUMNS": "200"}
+    result = await asyncio.to_thread(CliRunner().invoke, audit_app, ["subject", *args], env=env)
+    return result.exit_code, result.output
+
+
+async def test_the_cli_shows_role_and_fields_by_the_relatives_own_number(
+    audit_dsn: str, trail: AuditTrail
+) -> None:
+    await trail.record(make_event(**_lookup_by_cmnd()))
+    code, output = await _cli_subject(audit_dsn, FATHER_ID)
+    assert code == 0, output
+    assert "relative (father)" in output
+    assert "full_name, personal_id" in output
+    assert FATHER_ID not in output
+    assert "note:" not in output
+
+
+async def test_the_cli_says_when_its_answer_reaches_legacy_records(upgraded: str) -> None:
+    code, output = await _cli_subject(upgraded, PERSONAL_ID)
+    assert code == 0, output
+    assert "note: records written before" in output
+    code, output = await _cli_subject(upgraded, CMND, "--json")
+    report = orjson.loads(output)
+    assert report["reaches_legacy_records"] is True
+    assert [r["disclosed"]["legacy"] for r in report["records"]] == [False, True, True, True]
