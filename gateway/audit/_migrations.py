@@ -122,15 +122,16 @@ CREATE TABLE {schema}.audit_anchors (
 
 # Version 3: every data subject of an answer, not only the number asked. ``subjects`` (canonical
 # JSON, covered by the chain's MAC) is NULL in the records written before it: they knew only the
-# number asked. ``audit_subjects`` indexes each subject's keyed hash under its record's
-# (writer_id, seq), known before the insert, so a batch needs no ids back from the store.
+# number asked. ``audit_subjects`` indexes each other subject's keyed hash (the number asked is
+# already indexed in the record) under its record's (writer_id, seq), known before the insert, so
+# a batch needs no ids back from the store.
 _V3_SUBJECTS = """
 CREATE TABLE {table} (
     writer_id TEXT NOT NULL,
     seq {seq} NOT NULL,
     subject_hmac TEXT NOT NULL,
     PRIMARY KEY (writer_id, seq, subject_hmac)
-)
+){without_rowid}
 """
 _V3 = (
     "ALTER TABLE {records} ADD COLUMN subjects TEXT",
@@ -141,8 +142,9 @@ _V3 = (
 )
 
 
-def _v3(records: str, table: str, seq: str) -> tuple[str, ...]:
-    return tuple(sql.format(records=records, table=table, seq=seq) for sql in _V3)
+def _v3(records: str, table: str, seq: str, without_rowid: str = "") -> tuple[str, ...]:
+    names = {"records": records, "table": table, "seq": seq, "without_rowid": without_rowid}
+    return tuple(sql.format(**names) for sql in _V3)
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -156,7 +158,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         3,
         "every data subject of an answer",
-        _v3("audit_records", "audit_subjects", "INTEGER"),
+        # WITHOUT ROWID: the key is the row, one B-tree fewer to update per subject (≈ -20 % of
+        # a subject's write cost, docs/performance.md)
+        _v3("audit_records", "audit_subjects", "INTEGER", " WITHOUT ROWID"),
         _v3("{schema}.audit_records", "{schema}.audit_subjects", "BIGINT"),
     ),
 )

@@ -37,6 +37,7 @@ __all__ = [
     "SUBJECT_COLUMNS",
     "SUBJECT_INDEX",
     "WRITERS",
+    "indexed_subjects",
     "insert_values",
     "numbered",
     "search_statement",
@@ -65,12 +66,18 @@ def insert_values(
 SUBJECT_COLUMNS = ("writer_id", "seq", "subject_hmac")
 
 
+def indexed_subjects(record: AuditRecord) -> set[str]:
+    """The keyed hashes of ``record`` the subject index holds: every data subject but the number
+    asked, which the record's own ``subject_hmac`` column (and its index) already finds."""
+    return {s.hmac for s in record.subjects or ()} - {record.subject_hmac}
+
+
 def subject_rows(records: Sequence[AuditRecord]) -> list[tuple[str, int, str]]:
-    """The subject index rows of ``records``: one per data subject of each."""
+    """The subject index rows of ``records``."""
     return [
-        (record.writer_id, record.seq, subject.hmac)
+        (record.writer_id, record.seq, subject_hmac)
         for record in records
-        for subject in record.subjects or ()
+        for subject_hmac in sorted(indexed_subjects(record))
     ]
 
 

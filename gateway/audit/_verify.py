@@ -21,6 +21,7 @@ from enum import StrEnum
 
 from gateway.audit._model import GENESIS, AuditRecord, ChainHead
 from gateway.audit._seal import AuditKeys
+from gateway.audit._sql import indexed_subjects
 from gateway.audit._store import AuditStore, iter_chain
 
 __all__ = ["BreakReason", "ChainBreak", "ChainReport", "VerifyReport", "verify_chain"]
@@ -95,7 +96,7 @@ async def _check_index(store: AuditStore, records: list[AuditRecord]) -> ChainBr
     for seq, subject_hmac in await store.subject_index(first.writer_id, first.seq, last.seq):
         indexed.setdefault(seq, set()).add(subject_hmac)
     for record in records:
-        expected = {s.hmac for s in record.subjects or ()}
+        expected = indexed_subjects(record)
         found = indexed.get(record.seq, set())
         if found != expected:
             detail = f"its subject index has {len(found)} entries for {len(expected)} data subjects"
