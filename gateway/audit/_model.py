@@ -222,10 +222,21 @@ class AuditRecord:
 
 
 def subjects_from_json(text: str | None) -> tuple[RecordSubject, ...] | None:
-    """The inverse of :meth:`AuditRecord.subjects_json`."""
+    """The inverse of :meth:`AuditRecord.subjects_json`.
+
+    Text that is not what sealing wrote (someone edited the column) reads as one unreadable
+    subject rather than an exception, so verification reports the record as modified (its MAC
+    cannot match) instead of stopping at it.
+    """
     if text is None:
         return None
-    return tuple(RecordSubject.from_chained(values) for values in orjson.loads(text))
+    try:
+        return tuple(RecordSubject.from_chained(values) for values in orjson.loads(text))
+    except (orjson.JSONDecodeError, TypeError, ValueError):
+        return (_UNREADABLE,)
+
+
+_UNREADABLE = RecordSubject("unreadable", "unreadable", "unreadable", None, ())
 
 
 RECORD_COLUMNS: tuple[str, ...] = (

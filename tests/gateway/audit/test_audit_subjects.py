@@ -103,6 +103,16 @@ TAMPERINGS = [
         id="record-passed-off-as-legacy",
     ),
     pytest.param(
+        "UPDATE audit_records SET subjects = '[1' WHERE seq = 2 AND CAST(? AS TEXT) IS NOT NULL",
+        BreakReason.MODIFIED,
+        id="subjects-garbled",
+    ),
+    pytest.param(
+        "UPDATE audit_records SET subjects = '[[1]]' WHERE seq = 2 AND CAST(? AS TEXT) IS NOT NULL",
+        BreakReason.MODIFIED,
+        id="subjects-misshapen",
+    ),
+    pytest.param(
         "UPDATE audit_records SET subjects = '[]' WHERE seq = 2 AND CAST(? AS TEXT) IS NOT NULL",
         BreakReason.MODIFIED,
         id="subjects-emptied",
