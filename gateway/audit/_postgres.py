@@ -157,7 +157,7 @@ class PostgresStore:
 
     async def legacy_until(self) -> datetime | None:
         rows = await self._fetch(sql.LEGACY_UNTIL)
-        return cast(datetime | None, rows[0][0])
+        return cast(datetime | None, rows[0][0]) if rows else None
 
     async def purge_bounds(self, cutoff: datetime) -> dict[str, tuple[int | None, int]]:
         rows = await self._fetch(sql.PURGE_BOUNDS, cutoff)
@@ -189,6 +189,7 @@ class PostgresStore:
                     records=f"{q}.audit_records",
                     anchors=f"{q}.audit_anchors",
                     subjects=f"{q}.audit_subjects",
+                    legacy=f"{q}.audit_legacy",
                     migrations=f"{q}.audit_schema_migrations",
                 )
             )

@@ -1,7 +1,7 @@
 """SQL that both stores share, written once with ``?`` placeholders.
 
-Table names are ``{records}``, ``{anchors}``, ``{subjects}`` and ``{migrations}``: each store fills
-in its own
+Table names are ``{records}``, ``{anchors}``, ``{subjects}``, ``{legacy}`` and ``{migrations}``:
+each store fills in its own
 (schema-qualified in PostgreSQL, which also numbers the placeholders with :func:`numbered`).
 Identifiers only ever come from the constants here, never from input; values are always bound.
 """
@@ -104,7 +104,10 @@ SUBJECT_INDEX = (
     "SELECT seq, subject_hmac FROM {subjects} WHERE writer_id = ? AND seq >= ? AND seq <= ?"
 )
 DELETE_SUBJECTS_PREFIX = "DELETE FROM {subjects} WHERE writer_id = ? AND seq <= ?"
-LEGACY_UNTIL = "SELECT MAX(occurred_at) FROM {records} WHERE subjects IS NULL"
+LEGACY_UNTIL = (  # None once no record from before subjects were kept is left (purged)
+    "SELECT newest_at FROM {legacy} WHERE EXISTS"
+    " (SELECT 1 FROM {records} WHERE occurred_at <= newest_at)"
+)
 # A record names a citizen in its own subject_hmac (the number asked; all a legacy record has) or
 # in the subject index (every data subject of a newer record).
 _SUBJECT_IDS = (

@@ -45,6 +45,7 @@ _NAMES = {
     "records": "audit_records",
     "anchors": "audit_anchors",
     "subjects": "audit_subjects",
+    "legacy": "audit_legacy",
     "migrations": "audit_schema_migrations",
 }
 
@@ -172,7 +173,7 @@ class SqliteStore:
 
     async def legacy_until(self) -> datetime | None:
         rows = await self._call(self._fetchall, _q(sql.LEGACY_UNTIL), ())
-        return None if rows[0][0] is None else _moment(rows[0][0])
+        return _moment(rows[0][0]) if rows and rows[0][0] is not None else None
 
     async def purge_bounds(self, cutoff: datetime) -> dict[str, tuple[int | None, int]]:
         rows = await self._call(self._fetchall, _q(sql.PURGE_BOUNDS), (epoch_micros(cutoff),))

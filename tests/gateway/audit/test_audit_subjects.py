@@ -194,6 +194,17 @@ async def test_a_report_that_reaches_legacy_records_says_so(upgraded: str) -> No
     assert by_cmnd.to_dict()["records"][1]["disclosed"]["legacy"] is True
 
 
+async def test_the_flag_goes_once_retention_purged_the_legacy_records(
+    upgraded: str, tmp_path: Path
+) -> None:
+    async with open_audit_reader(upgraded, hmac_key=KEY) as reader:
+        await reader.purge(datetime.now(UTC) - timedelta(days=1), tmp_path / "archive.jsonl")
+        report = await reader.subject(PERSONAL_ID)
+    assert [e.record.request_id for e in report.entries] == ["new"]
+    assert not report.reaches_legacy_records
+    assert report.note is None
+
+
 # --- retention ------------------------------------------------------------------------------------
 
 
