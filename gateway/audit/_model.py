@@ -53,7 +53,8 @@ def epoch_micros(moment: datetime) -> int:
 
 ROLES = ("subject", "household_member", "relative")
 """How a data subject figures in an answer: asked about (by either of their numbers), a member of
-the household returned, or a relative named inside the record returned."""
+the household returned, or a relative named inside the record returned. Every ``subject`` entry
+of one record is the same person: the subject view relies on it to tie a person's two numbers."""
 
 
 @dataclass(frozen=True, slots=True)

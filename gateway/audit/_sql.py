@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from operator import attrgetter
 
 from gateway.audit._model import RECORD_COLUMNS, AuditRecord
-from gateway.audit._query import AuditQuery
+from gateway.audit._query import AuditQuery, SubjectQuery
 
 __all__ = [
     "ANCHOR_COLUMNS",
@@ -109,12 +109,24 @@ LEGACY_UNTIL = (  # None once no record from before subjects were kept is left (
     " (SELECT 1 FROM {records} WHERE occurred_at <= newest_at)"
 )
 # A record names a citizen in its own subject_hmac (the number asked; all a legacy record has) or
-# in the subject index (every data subject of a newer record).
+# in the subject index (every other data subject of a newer record).
 _SUBJECT_IDS = (
-    "id IN (SELECT id FROM {records} WHERE subject_hmac = ?"
+    "SELECT id FROM {records} WHERE subject_hmac = ?"
     " UNION SELECT r.id FROM {subjects} s JOIN {records} r"
-    " ON r.writer_id = s.writer_id AND r.seq = s.seq WHERE s.subject_hmac = ?)"
+    " ON r.writer_id = s.writer_id AND r.seq = s.seq WHERE s.subject_hmac = ?"
 )
+_LEGACY_IDS = " UNION SELECT id FROM {records} WHERE subjects IS NULL AND subject_hmac IN ({marks})"
+
+
+def _subject_condition(query: AuditQuery) -> tuple[str, list[object]]:
+    statement, params = _SUBJECT_IDS, list[object]([query.subject_hmac, query.subject_hmac])
+    others = query.legacy_subject_hmacs if isinstance(query, SubjectQuery) else ()
+    if others:
+        statement += _LEGACY_IDS.replace("{marks}", ", ".join("?" * len(others)))
+        params.extend(others)
+    return f"id IN ({statement})", params
+
+
 LAST_LINK = "SELECT seq, hash FROM {records} WHERE writer_id = ? ORDER BY seq DESC LIMIT 1"
 LATEST_ANCHOR = (
     f"SELECT {', '.join(ANCHOR_COLUMNS)} FROM {{anchors}}"  # noqa: S608 -- constant columns
@@ -163,8 +175,9 @@ def search_statement(
         params.append(query.until)
     for column, value in query.equalities():
         if column == "subject_hmac":
-            conditions.append(_SUBJECT_IDS)
-            params.extend((value, value))
+            condition, values = _subject_condition(query)
+            conditions.append(condition)
+            params.extend(values)
         else:
             conditions.append(f"{column} = ?")
             params.append(value)

@@ -17,11 +17,12 @@ from typing import Any
 from gateway.audit._model import AuditRecord, utc_iso
 from gateway.audit._query import AuditPage
 
-__all__ = ["LEGACY_NOTE", "SubjectEntry", "SubjectReport", "subject_report"]
+__all__ = ["LEGACY_NOTE", "SubjectEntry", "SubjectReport", "same_person", "subject_report"]
 
 LEGACY_NOTE = (
-    "records written before {until} know only the number asked: look-ups of this person under "
-    "their other number, or as a household member or relative, are not found for that period"
+    "records written before {until} know only the number asked: for that period, look-ups of "
+    "this person as a household member or relative are not found, nor look-ups under their other "
+    "number unless a later record names both numbers"
 )
 
 
@@ -88,3 +89,13 @@ def _entry(record: AuditRecord, digest: str) -> SubjectEntry:
             return SubjectEntry(record, subject.role, subject.relation, subject.fields)
     # a legacy record is found only by its number asked: it disclosed what it returned
     return SubjectEntry(record, "subject", None, record.fields_returned)
+
+
+def same_person(record: AuditRecord, digest: str) -> set[str]:
+    """The other numbers (keyed hashes) ``record`` gives the person behind ``digest``.
+
+    Every ``subject`` entry of one record is the one person asked about (under each of their
+    numbers), so when ``digest`` is one of them, the others are that person's other numbers.
+    """
+    asked = {s.hmac for s in record.subjects or () if s.role == "subject"}
+    return asked - {digest} if digest in asked else set()

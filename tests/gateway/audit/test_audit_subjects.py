@@ -161,16 +161,22 @@ async def _insert_legacy(dsn: str, records: list[AuditRecord]) -> None:
         await execute(dsn, statement, *values[:-1])
 
 
-@pytest.fixture
-async def upgraded(audit_dsn: str) -> str:
-    """A version-2 store holding legacy records, then opened (and so migrated) by this code."""
-    old = open_store(audit_dsn, migrate_to=2)
+async def _upgrade(dsn: str, **new_event: object) -> str:
+    """A version-2 store holding three legacy look-ups by CMND, migrated by this code, then one
+    new record."""
+    old = open_store(dsn, migrate_to=2)
     await old.open()
     await old.close()
-    await _insert_legacy(audit_dsn, _legacy_chain(3, datetime.now(UTC) - timedelta(days=3)))
-    async with open_audit_trail(audit_dsn, hmac_key=KEY, writer_id="new-gw") as trail:
-        await trail.record(make_event(request_id="new", **_lookup_by_cmnd()))
-    return audit_dsn
+    await _insert_legacy(dsn, _legacy_chain(3, datetime.now(UTC) - timedelta(days=3)))
+    async with open_audit_trail(dsn, hmac_key=KEY, writer_id="new-gw") as trail:
+        await trail.record(make_event(request_id="new", **new_event))
+    return dsn
+
+
+@pytest.fixture
+async def upgraded(audit_dsn: str) -> str:
+    """The new record is a look-up by CMND that names the personal id too."""
+    return await _upgrade(audit_dsn, **_lookup_by_cmnd())
 
 
 async def test_legacy_records_still_verify_after_the_upgrade(upgraded: str) -> None:
@@ -181,17 +187,39 @@ async def test_legacy_records_still_verify_after_the_upgrade(upgraded: str) -> N
 
 
 async def test_a_report_that_reaches_legacy_records_says_so(upgraded: str) -> None:
-    """Legacy records are found only by the number asked, and the report flags the blind spot."""
+    """Legacy records are found by their number asked, and the report flags the blind spot."""
     async with open_audit_reader(upgraded, hmac_key=KEY) as reader:
         by_cmnd = await reader.subject(CMND)
         by_id = await reader.subject(PERSONAL_ID)
+        by_father = await reader.subject(FATHER_ID)
     assert [e.legacy for e in by_cmnd.entries] == [False, True, True, True]
-    assert [e.record.request_id for e in by_id.entries] == ["new"]
+    assert [e.record.request_id for e in by_father.entries] == ["new"]  # legacy: unknowable
     assert by_id.reaches_legacy_records
     assert by_id.legacy_until is not None
     assert by_id.note is not None
     assert "other number" in by_id.note
     assert by_cmnd.to_dict()["records"][1]["disclosed"]["legacy"] is True
+
+
+async def test_a_newer_record_naming_both_numbers_finds_legacy_lookups_under_the_other(
+    upgraded: str,
+) -> None:
+    """The new look-up tied the CMND to the personal id: old look-ups by CMND now show by id."""
+    async with open_audit_reader(upgraded, hmac_key=KEY) as reader:
+        report = await reader.subject(PERSONAL_ID)
+    assert [(e.legacy, e.role) for e in report.entries] == [(False, "subject")] + [
+        (True, "subject")
+    ] * 3
+
+
+async def test_without_a_record_naming_both_numbers_legacy_lookups_stay_under_theirs(
+    audit_dsn: str,
+) -> None:
+    dsn = await _upgrade(audit_dsn, subject_number=PERSONAL_ID)
+    async with open_audit_reader(dsn, hmac_key=KEY) as reader:
+        report = await reader.subject(PERSONAL_ID)
+    assert [e.record.request_id for e in report.entries] == ["new"]
+    assert report.reaches_legacy_records
 
 
 async def test_the_flag_goes_once_retention_purged_the_legacy_records(
