@@ -1,8 +1,8 @@
 """SQL that both stores share, written once with ``?`` placeholders.
 
 Table names are ``{records}``, ``{anchors}``, ``{subjects}``, ``{legacy}`` and ``{migrations}``:
-each store fills in its own
-(schema-qualified in PostgreSQL, which also numbers the placeholders with :func:`numbered`).
+each store fills in its own (schema-qualified in PostgreSQL, which also numbers the placeholders
+with :func:`numbered`).
 Identifiers only ever come from the constants here, never from input; values are always bound.
 """
 
