@@ -38,14 +38,23 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bench.fleet import unlimited_clients
 from bench.jobs_bench import LGSP, PURPOSE, cpu_seconds, free_port, server
-from gateway.audit import AuditEvent, AuditTrail, open_audit_trail
+from gateway.audit import AuditEvent, AuditTrail, Disclosure, open_audit_trail
 
 KEY = b"benchmark-audit-hmac-key-0123456789"
 PREBUILT_EVENTS = 50_000  # building an event is the request's work, not audit's: done beforehand
 PG_DSN = os.environ.get("LGSP_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 
 
-def event(request_id: str) -> AuditEvent:
+def _random_id() -> str:
+    return f"0540920{random.randrange(100_000):05d}"
+
+
+def event(request_id: str, extra_subjects: int = 0) -> AuditEvent:
+    """A look-up disclosing ``extra_subjects`` more people (other number, members, relatives)."""
+    fields = ("full_name", "sex", "date_of_birth")
+    disclosed = tuple(
+        Disclosure(_random_id(), "household_member", fields, "CH03") for _ in range(extra_subjects)
+    )
     return AuditEvent(
         occurred_at=datetime.now(UTC),
         request_id=request_id,
@@ -55,13 +64,14 @@ def event(request_id: str) -> AuditEvent:
         purpose_code="1.001612",
         case_id="HS-2021-0042",
         operation="lookup",
-        subject_number=f"0540920{random.randrange(100_000):05d}",  # a different citizen each
+        subject_number=_random_id(),  # a different citizen each
         outcome="success",
         status=200,
         problem_code=None,
         upstream_attempts=1,
         latency_ms=41.25,
         fields_returned=("full_name", "sex", "date_of_birth", "permanent_address"),
+        disclosed=disclosed,
     )
 
 
@@ -99,11 +109,14 @@ async def _caller(
     return count
 
 
-async def measure_commits(dsn: str, store: str, concurrency: int, seconds: float) -> CommitResult:
+async def measure_commits(
+    dsn: str, store: str, concurrency: int, seconds: float, extra_subjects: int = 0
+) -> CommitResult:
     async with open_audit_trail(dsn, hmac_key=KEY, writer_id=f"bench-{concurrency}") as trail:
         await asyncio.gather(*(trail.record(event(f"warm-{i}")) for i in range(200)))
         before, latencies = trail.stats.batches, list[float]()
-        events = itertools.cycle([event(uuid.uuid4().hex) for _ in range(PREBUILT_EVENTS)])
+        prebuilt = [event(uuid.uuid4().hex, extra_subjects) for _ in range(PREBUILT_EVENTS)]
+        events = itertools.cycle(prebuilt)
         cpu, wall = time.process_time(), time.perf_counter()
         stop_at = wall + seconds
         counts = await asyncio.gather(
@@ -137,14 +150,19 @@ async def part_commits(args: argparse.Namespace) -> None:
     for concurrency in args.concurrency:
         shutil.rmtree(directory, ignore_errors=True)
         dsn = f"sqlite:///{directory / 'audit.sqlite3'}"
-        print((await measure_commits(dsn, "SQLite", concurrency, args.seconds)).row(), flush=True)
+        result = await measure_commits(
+            dsn, "SQLite", concurrency, args.seconds, args.extra_subjects
+        )
+        print(result.row(), flush=True)
     shutil.rmtree(directory, ignore_errors=True)
     async with pg_schema() as pg_dsn:
         if pg_dsn is None:
             print("| PostgreSQL | not reachable: skipped |")
             return
         for concurrency in args.concurrency:
-            result = await measure_commits(pg_dsn, "PostgreSQL", concurrency, args.seconds)
+            result = await measure_commits(
+                pg_dsn, "PostgreSQL", concurrency, args.seconds, args.extra_subjects
+            )
             print(result.row(), flush=True)
 
 
@@ -277,6 +295,12 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
         type=lambda text: [int(n) for n in text.split(",")],
         default=[1, 16, 128, 512, 2048],
         help="concurrent callers for part 1, comma-separated",
+    )
+    parser.add_argument(
+        "--extra-subjects",
+        type=int,
+        default=0,
+        help="part 1: data subjects per record besides the number asked (a household: 3-6)",
     )
     parser.add_argument("--http-concurrency", type=int, default=32, help="clients for part 2")
     parser.add_argument("--repeat", type=int, default=3, help="runs per variant in part 2")

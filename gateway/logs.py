@@ -51,6 +51,7 @@ PERSONAL_KEYS = frozenset(
         "number",
         "subject",
         "subject_number",
+        "disclosed",  # an audit event's data subjects, numbers in clear
         "full_name",
         "name",
         "family_name",

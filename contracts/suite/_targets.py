@@ -54,6 +54,7 @@ def _from_mock(ctx: RunContext, mock: httpx.Client) -> None:
     ctx.facts["all_pool"] = list(ctx.facts["pool"])  # the scenarios consume "pool"
     with_cmnd = _sample(mock, n=1, with_cmnd="true")
     ctx.facts["cmnd"] = with_cmnd[0]["cmnd"] if with_cmnd else None
+    ctx.facts["cmnd_holder"] = with_cmnd[0]["personal_id"] if with_cmnd else None
     if ctx.facts["absent"] is None:
         ctx.facts["absent"] = absent_number(mock, str(person["personal_id"]))
 

@@ -2,17 +2,16 @@
 
 Search by time, client, officer, purpose, operation and outcome, and the Data Tracker view of one
 citizen ("who looked this number up, when, why"), both paginated with an opaque cursor. Records
-carry the masked number and its keyed hash, never the number itself.
+carry masked numbers and their keyed hashes, never a number itself.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from gateway.api.deps import RuntimeDep, require_operation
 from gateway.audit import MAX_CURSOR, AuditPage, AuditQuery, AuditQueryError, AuditRecord
@@ -44,11 +43,22 @@ class AuditPageOut(BaseModel):
     next_cursor: int | None
 
 
+class SubjectPageOut(BaseModel):
+    records: list[dict[str, Any]] = Field(
+        description="Newest first; each record's `disclosed` says in which role (subject, "
+        "household_member, relative) it disclosed which fields about this citizen."
+    )
+    next_cursor: int | None
+    reaches_legacy_records: bool = Field(
+        description="The trail holds records written before every data subject was kept: "
+        "for them only look-ups under this exact number, as the subject asked about, are found."
+    )
+    legacy_until: str | None = Field(description="When the newest such record was written.")
+    note: str | None = Field(description="The same, in words, for people.")
+
+
 def _record(record: AuditRecord) -> dict[str, Any]:
-    data = dataclasses.asdict(record)
-    data["occurred_at"] = record.occurred_at.isoformat()
-    data["fields_returned"] = list(record.fields_returned)
-    return data
+    return record.to_dict()
 
 
 def _page(page: AuditPage) -> AuditPageOut:
@@ -93,13 +103,17 @@ async def search_records(
 
 @router.get(
     "/subjects/{number}",
-    summary="Who looked this citizen up, when and why",
-    response_model=AuditPageOut,
+    summary="Every disclosure of this citizen: who, when, why, what and in which role",
+    response_model=SubjectPageOut,
 )
 async def subject_records(
     number: str, runtime: RuntimeDep, limit: Limit = 50, cursor: Cursor = None
-) -> AuditPageOut:
+) -> SubjectPageOut:
+    """``number`` is either of the person's numbers (12-digit id or 9-digit CMND): each finds
+    the look-ups made under the other one too, and the answers that named them as a household
+    member or relative."""
     try:
-        return _page(await runtime.audit_reader.subject(number, limit=limit, cursor=cursor))
+        report = await runtime.audit_reader.subject(number, limit=limit, cursor=cursor)
+        return SubjectPageOut(**report.to_dict())
     except AuditQueryError as exc:
         raise InvalidInput("invalid_audit_query", str(exc)) from exc

@@ -25,6 +25,11 @@ from gateway.api.deps import CurrentClient, PurposeOfUse, RuntimeDep, require_op
 from gateway.errors import Forbidden, InvalidInput, NotFound, problem_responses
 from gateway.security.clients import Operation
 from gateway.services.audited import Answer, run_audited
+from gateway.services.disclosures import (
+    household_disclosures,
+    lookup_disclosures,
+    verify_disclosures,
+)
 from gateway.services.matching import Details, Strategy, compare_details
 from gateway.services.projection import project_citizen
 
@@ -80,12 +85,14 @@ async def verify_citizen(
         raise Forbidden("strategy_not_granted", f"This client is not granted {strategy} matching.")
 
     async def call(ctx: CallContext) -> Answer:
-        citizen = await runtime.ngsp.lookup_citizen(checked_number(payload.number), ctx)
+        number = checked_number(payload.number)
+        citizen = await runtime.ngsp.lookup_citizen(number, ctx)
         if citizen is None:
             raise NotFound("citizen_not_found", "No citizen has this number.")
         verdict = compare(payload, citizen, strategy)
         outcome = "success" if verdict.match else "mismatch"
-        return Answer(verdict.model_dump_json().encode(), (), outcome)
+        disclosed = verify_disclosures(number, citizen, verdict.fields.model_dump().items())
+        return Answer(verdict.model_dump_json().encode(), (), outcome, disclosed=disclosed)
 
     answer = await run_audited(
         request,
@@ -122,11 +129,13 @@ async def citizen_household(
     """Members (relation code, numbers, name, sex, birth date) and the head (ChuHo)."""
 
     async def call(ctx: CallContext) -> Answer:
-        household = await runtime.ngsp.household(checked_number(number), ctx)
+        asked = checked_number(number)
+        household = await runtime.ngsp.household(asked, ctx)
         if household is None:
             raise NotFound("household_not_found", "No household is registered for this number.")
         fields = ("household_book_number", "head", "members")
-        return Answer(household.model_dump_json(exclude_none=True).encode(), fields)
+        body = household.model_dump_json(exclude_none=True).encode()
+        return Answer(body, fields, disclosed=household_disclosures(asked, household))
 
     answer = await run_audited(
         request,
@@ -159,11 +168,12 @@ async def lookup_citizen(
     """
 
     async def call(ctx: CallContext) -> Answer:
-        citizen = await runtime.ngsp.lookup_citizen(checked_number(number), ctx)
+        asked = checked_number(number)
+        citizen = await runtime.ngsp.lookup_citizen(asked, ctx)
         if citizen is None:
             raise NotFound("citizen_not_found", "No citizen has this number.")
         body, fields = project_citizen(citizen, client.field_set)
-        return Answer(body, fields)
+        return Answer(body, fields, disclosed=lookup_disclosures(asked, citizen, fields))
 
     answer = await run_audited(
         request,

@@ -5,7 +5,9 @@ no record must not happen. So the request path hands an :class:`AuditEvent` to t
 :class:`AuditTrail` and answers only once :meth:`AuditTrail.record` returns, which is after the
 record is committed (group commit, one writer); when the trail cannot record, it raises
 :class:`AuditUnavailable` and the gateway answers 503. Records hold a keyed hash and a masked form
-of the subject's number, never the number, and chain to their writer's previous record by a MAC.
+of every number the answer was about (the number asked, the person's other number, household
+members, relatives named in the record), never a number, and chain to their writer's previous
+record by a MAC.
 
 :class:`AuditReader` serves auditors and citizens: search, subject look-up (who looked me up),
 CSV / JSON Lines export, chain verification and retention purge. Two stores sit behind one
@@ -23,18 +25,20 @@ from gateway.audit._errors import (
 )
 from gateway.audit._export import ExportFormat
 from gateway.audit._migrations import LATEST_VERSION
-from gateway.audit._model import Anchor, AuditEvent, AuditRecord
+from gateway.audit._model import ROLES, Anchor, AuditEvent, AuditRecord, Disclosure, RecordSubject
 from gateway.audit._purge import PurgeReport
 from gateway.audit._query import MAX_CURSOR, AuditPage, AuditQuery
 from gateway.audit._reader import AuditReader
 from gateway.audit._seal import AuditKeys
 from gateway.audit._store import AuditStore, open_store
+from gateway.audit._subjects import SubjectEntry, SubjectReport
 from gateway.audit._trail import Announcement, AuditStats, AuditTrail
 from gateway.audit._verify import BreakReason, ChainBreak, ChainReport, VerifyReport
 
 __all__ = [
     "LATEST_VERSION",
     "MAX_CURSOR",
+    "ROLES",
     "Anchor",
     "Announcement",
     "AuditConfigError",
@@ -54,8 +58,12 @@ __all__ = [
     "ChainBreak",
     "ChainReport",
     "DisabledAuditTrail",
+    "Disclosure",
     "ExportFormat",
     "PurgeReport",
+    "RecordSubject",
+    "SubjectEntry",
+    "SubjectReport",
     "VerifyReport",
     "open_audit_reader",
     "open_audit_trail",

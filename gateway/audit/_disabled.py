@@ -66,6 +66,14 @@ class NullStore:
     async def writers(self) -> list[str]:
         return []
 
+    async def subject_index(
+        self, writer_id: str, first_seq: int, last_seq: int
+    ) -> set[tuple[int, str]]:
+        return set()
+
+    async def legacy_until(self) -> datetime | None:
+        return None
+
     async def purge_bounds(self, cutoff: datetime) -> dict[str, tuple[int | None, int]]:
         return {}
 

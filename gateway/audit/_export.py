@@ -51,4 +51,5 @@ def jsonl_line(record: AuditRecord) -> str:
 def _csv_values(record: AuditRecord) -> list[object]:
     values = record.to_dict()
     values["fields_returned"] = ";".join(record.fields_returned)
+    values["subjects"] = record.subjects_json()  # the canonical form the chain's MAC covers
     return ["" if value is None else value for value in values.values()]

@@ -1,9 +1,14 @@
 """What the trail holds: the in-memory event a request hands over and the record a store keeps.
 
-An :class:`AuditEvent` may carry the subject's number in clear, and only ever lives in memory. The
-:class:`AuditRecord` a store keeps has a keyed hash (HMAC) and a masked form of that number in its
+An :class:`AuditEvent` may carry citizens' numbers in clear, and only ever lives in memory. The
+:class:`AuditRecord` a store keeps has a keyed hash (HMAC) and a masked form of each number in its
 place, plus its position in its writer's hash chain (``writer_id``, ``seq``, ``prev_hash``,
 ``hash``). :data:`RECORD_COLUMNS` is the one column order that stores, exports and the chain use.
+
+Data subjects: an event lists a :class:`Disclosure` for every number the answer disclosed or
+confirmed something about (the number asked, the person's other number, household members,
+relatives named in the record); its record keeps them as :class:`RecordSubject` values. A record
+written before subjects were kept has ``subjects = None``: it knows only the number asked.
 """
 
 from __future__ import annotations
@@ -12,15 +17,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
+
 __all__ = [
     "GENESIS",
     "GENESIS_HASH",
     "RECORD_COLUMNS",
+    "ROLES",
     "Anchor",
     "AuditEvent",
     "AuditRecord",
     "ChainHead",
+    "Disclosure",
+    "RecordSubject",
     "epoch_micros",
+    "subjects_from_json",
     "utc_iso",
 ]
 
@@ -38,6 +49,62 @@ def utc_iso(moment: datetime) -> str:
 def epoch_micros(moment: datetime) -> int:
     """A time as whole microseconds since 1970-01-01 UTC: what the chain's MAC covers."""
     return (moment - _EPOCH) // _MICROSECOND
+
+
+ROLES = ("subject", "household_member", "relative")
+"""How a data subject figures in an answer: asked about (by either of their numbers), a member of
+the household returned, or a relative named inside the record returned. Every ``subject`` entry
+of one record is the same person: the subject view relies on it to tie a person's two numbers."""
+
+
+@dataclass(frozen=True, slots=True)
+class Disclosure:
+    """One number whose holder the answer disclosed (or confirmed) ``fields`` about, in clear.
+
+    ``relation`` says which relative (``father``, ``mother``, ``spouse``...) or the member's
+    relation code in a household; None for the subject asked about.
+    """
+
+    number: str
+    role: str
+    fields: tuple[str, ...]
+    relation: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.role not in ROLES:
+            raise ValueError(f"unknown data-subject role {self.role!r}")
+
+    def __repr__(self) -> str:  # the clear number must not reach a log line through repr()
+        return f"Disclosure(role={self.role!r}, fields={self.fields!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class RecordSubject:
+    """A data subject as stored: keyed hash and masked form of the number, role, fields."""
+
+    hmac: str
+    masked: str
+    role: str
+    relation: str | None
+    fields: tuple[str, ...]
+
+    def chained(self) -> list[Any]:
+        """The canonical form the chain's MAC covers (and the stored JSON): a fixed-order list."""
+        return [self.hmac, self.masked, self.role, self.relation, list(self.fields)]
+
+    @classmethod
+    def from_chained(cls, values: list[Any]) -> RecordSubject:
+        hmac_, masked, role, relation, fields = values
+        return cls(hmac_, masked, role, relation, tuple(fields))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "subject_hmac": self.hmac,
+            "subject_masked": self.masked,
+            "role": self.role,
+            "relation": self.relation,
+            "fields": list(self.fields),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +127,9 @@ class AuditEvent:
     latency_ms: float
     fields_returned: tuple[str, ...]
     trace_id: str | None = None
+    disclosed: tuple[Disclosure, ...] = ()
+    """Who else (or under which other number) the answer was about; the number asked is added
+    by sealing, so a failed or not-found look-up needs nothing here."""
 
     def __post_init__(self) -> None:
         if self.occurred_at.tzinfo is None:
@@ -95,13 +165,33 @@ class AuditRecord:
     prev_hash: str
     hash: str
     id: int | None = None
+    subjects: tuple[RecordSubject, ...] | None = None  # None: written before subjects were kept
+
+    @property
+    def legacy(self) -> bool:
+        """Written before the trail kept every data subject: it knows only the number asked."""
+        return self.subjects is None
+
+    def subjects_json(self) -> str | None:
+        """The stored form of ``subjects`` (canonical JSON), None for a legacy record."""
+        if self.subjects is None:
+            return None
+        return orjson.dumps([s.chained() for s in self.subjects]).decode()
 
     def chained_values(self) -> list[Any]:
         """The values the chain's MAC covers: everything but the store key and ``seq``.
 
         ``seq`` is only a locator: the order of a chain is carried by ``prev_hash``, which lets
         verification tell a reordered record (its predecessor exists elsewhere) from a deleted one.
+        A record with subjects has them as one more, last value; a legacy record keeps the form it
+        was sealed in, so it still verifies (and emptying a new record's subjects breaks its MAC).
         """
+        values = self._common_values()
+        if self.subjects is not None:
+            values.append([s.chained() for s in self.subjects])
+        return values
+
+    def _common_values(self) -> list[Any]:
         return [
             self.writer_id,
             epoch_micros(self.occurred_at),
@@ -128,7 +218,26 @@ class AuditRecord:
         values = {name: getattr(self, name) for name in RECORD_COLUMNS}
         values["occurred_at"] = utc_iso(self.occurred_at)
         values["fields_returned"] = list(self.fields_returned)
+        values["subjects"] = None if self.subjects is None else [s.to_dict() for s in self.subjects]
         return values
+
+
+def subjects_from_json(text: str | None) -> tuple[RecordSubject, ...] | None:
+    """The inverse of :meth:`AuditRecord.subjects_json`.
+
+    Text that is not what sealing wrote (someone edited the column) reads as one unreadable
+    subject rather than an exception, so verification reports the record as modified (its MAC
+    cannot match) instead of stopping at it.
+    """
+    if text is None:
+        return None
+    try:
+        return tuple(RecordSubject.from_chained(values) for values in orjson.loads(text))
+    except (orjson.JSONDecodeError, TypeError, ValueError):
+        return (_UNREADABLE,)
+
+
+_UNREADABLE = RecordSubject("unreadable", "unreadable", "unreadable", None, ())
 
 
 RECORD_COLUMNS: tuple[str, ...] = (
@@ -154,6 +263,7 @@ RECORD_COLUMNS: tuple[str, ...] = (
     "trace_id",
     "prev_hash",
     "hash",
+    "subjects",
 )
 
 

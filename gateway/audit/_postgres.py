@@ -18,7 +18,14 @@ import asyncpg
 from gateway.audit import _sql as sql
 from gateway.audit._errors import AuditUnavailable
 from gateway.audit._migrations import pending_migrations
-from gateway.audit._model import GENESIS_HASH, Anchor, AuditRecord, ChainHead, utc_iso
+from gateway.audit._model import (
+    GENESIS_HASH,
+    Anchor,
+    AuditRecord,
+    ChainHead,
+    subjects_from_json,
+    utc_iso,
+)
 from gateway.audit._query import AuditQuery
 
 __all__ = ["PostgresStore"]
@@ -34,6 +41,7 @@ def _row(r: AuditRecord) -> tuple[object, ...]:
 def _record(row: Any) -> AuditRecord:
     values = dict(row)
     values["fields_returned"] = tuple(values["fields_returned"])
+    values["subjects"] = subjects_from_json(values["subjects"])
     return AuditRecord(**values)
 
 
@@ -93,7 +101,7 @@ class PostgresStore:
         return int(rows[0][0])
 
     async def append(self, records: Sequence[AuditRecord]) -> None:
-        rows = [_row(r) for r in records]
+        rows, subjects = [_row(r) for r in records], sql.subject_rows(records)
         writer_id, prev_hash = records[0].writer_id, records[0].prev_hash
         async with _translated(), self._connection() as conn, conn.transaction():
             head = await conn.fetchval(self._sql(sql.HEAD_HASH), writer_id, writer_id, GENESIS_HASH)
@@ -103,6 +111,13 @@ class PostgresStore:
                 "audit_records",
                 records=rows,
                 columns=sql.INSERT_COLUMNS,
+                schema_name=self._schema,
+                timeout=self._timeout_s,
+            )
+            await conn.copy_records_to_table(
+                "audit_subjects",
+                records=subjects,
+                columns=sql.SUBJECT_COLUMNS,
                 schema_name=self._schema,
                 timeout=self._timeout_s,
             )
@@ -134,6 +149,16 @@ class PostgresStore:
     async def writers(self) -> list[str]:
         return [row[0] for row in await self._fetch(sql.WRITERS)]
 
+    async def subject_index(
+        self, writer_id: str, first_seq: int, last_seq: int
+    ) -> set[tuple[int, str]]:
+        rows = await self._fetch(sql.SUBJECT_INDEX, writer_id, first_seq, last_seq)
+        return {(row[0], row[1]) for row in rows}
+
+    async def legacy_until(self) -> datetime | None:
+        rows = await self._fetch(sql.LEGACY_UNTIL)
+        return cast(datetime | None, rows[0][0]) if rows else None
+
     async def purge_bounds(self, cutoff: datetime) -> dict[str, tuple[int | None, int]]:
         rows = await self._fetch(sql.PURGE_BOUNDS, cutoff)
         return {row[0]: (row[1], row[2]) for row in rows}
@@ -147,6 +172,7 @@ class PostgresStore:
                     *(a.writer_id, a.seq, a.hash, a.purged_before, a.purged_at),
                     *(a.records_purged, a.mac),
                 )
+                await conn.execute(self._sql(sql.DELETE_SUBJECTS_PREFIX), a.writer_id, a.seq)
                 status = await conn.execute(self._sql(sql.DELETE_PREFIX), a.writer_id, a.seq)
                 deleted += int(status.split()[-1])
         return deleted
@@ -162,6 +188,8 @@ class PostgresStore:
                 statement.format(
                     records=f"{q}.audit_records",
                     anchors=f"{q}.audit_anchors",
+                    subjects=f"{q}.audit_subjects",
+                    legacy=f"{q}.audit_legacy",
                     migrations=f"{q}.audit_schema_migrations",
                 )
             )

@@ -12,7 +12,7 @@ from datetime import datetime
 from gateway.audit._errors import AuditQueryError
 from gateway.audit._model import AuditRecord
 
-__all__ = ["MAX_CURSOR", "MAX_PAGE", "AuditPage", "AuditQuery", "page_of"]
+__all__ = ["MAX_CURSOR", "MAX_PAGE", "AuditPage", "AuditQuery", "SubjectQuery", "page_of"]
 
 MAX_PAGE = 1000
 # Cursors are row ids: both stores keep them in a signed 64-bit column, so a larger number is
@@ -47,9 +47,17 @@ class AuditQuery:
         return [
             (field.name, value)
             for field in fields(self)
-            if field.name not in ("since", "until")
+            if field.name not in ("since", "until", "legacy_subject_hmacs")
             and (value := getattr(self, field.name)) is not None
         ]
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectQuery(AuditQuery):
+    """A citizen's records: ``subject_hmac`` anywhere in a record, and also legacy records asked
+    under ``legacy_subject_hmacs`` (the same person's other numbers)."""
+
+    legacy_subject_hmacs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,12 +17,22 @@ from gateway.audit._errors import AuditQueryError
 from gateway.audit._export import ExportFormat, write_export
 from gateway.audit._model import AuditRecord
 from gateway.audit._purge import PurgeReport, purge_before
-from gateway.audit._query import MAX_CURSOR, MAX_PAGE, AuditPage, AuditQuery, page_of
+from gateway.audit._query import (
+    MAX_CURSOR,
+    MAX_PAGE,
+    AuditPage,
+    AuditQuery,
+    SubjectQuery,
+    page_of,
+)
 from gateway.audit._seal import AuditKeys
 from gateway.audit._store import AuditStore
+from gateway.audit._subjects import SubjectReport, same_person, subject_report
 from gateway.audit._verify import VerifyReport, verify_chain
 
 __all__ = ["AuditReader"]
+
+_LINKS_READ = 200  # newest records about a person read for their other number
 
 
 class AuditReader:
@@ -78,10 +88,25 @@ class AuditReader:
 
     async def subject(
         self, number: str, *, limit: int = 50, cursor: int | None = None
-    ) -> AuditPage:
-        """Who looked this citizen up, when and why: newest first (the Data Tracker view)."""
-        query = AuditQuery(subject_hmac=self.subject_digest(number))
-        return await self.search(query, limit=limit, cursor=cursor)
+    ) -> SubjectReport:
+        """Who looked this citizen up, when, why and what they saw: newest first (the Data Tracker
+        view). ``number`` is either of the person's numbers; each finds every record that
+        disclosed anything about its holder since subjects were kept."""
+        digest = self.subject_digest(number)
+        legacy_until = await self._store.legacy_until()
+        others = await self._other_numbers(digest) if legacy_until is not None else ()
+        query = SubjectQuery(subject_hmac=digest, legacy_subject_hmacs=others)
+        page = await self.search(query, limit=limit, cursor=cursor)
+        return subject_report(page, digest, legacy_until)
+
+    async def _other_numbers(self, digest: str) -> tuple[str, ...]:
+        """The person's other numbers (as keyed hashes) that newer records tie to ``digest``.
+
+        A legacy record knows only the number asked; once a newer record names both of a
+        person's numbers, legacy look-ups under either are found by both.
+        """
+        page = await self.search(AuditQuery(subject_hmac=digest), limit=_LINKS_READ)
+        return tuple(sorted({h for r in page.records for h in same_person(r, digest)}))
 
     async def iter_records(self, query: AuditQuery | None = None) -> AsyncIterator[AuditRecord]:
         """Every matching record, oldest first, page by page."""

@@ -2,8 +2,9 @@
 
 One configured secret gives two derived keys, so a subject hash can never stand in for a chain MAC:
 
-- the *subject key* makes ``subject_hmac`` = HMAC-SHA256(number): "who looked up X" works with X
-  kept out of the store, and nobody without the key can test guesses against the 10⁹-10¹² space;
+- the *subject key* makes ``subject_hmac`` = HMAC-SHA256(number), for the number asked and for
+  every data subject of the answer: "who looked up X" works with X kept out of the store, and
+  nobody without the key can test guesses against the 10⁹-10¹² space;
 - the *chain key* makes each record's ``hash`` = HMAC-SHA256(prev_hash ‖ canonical values). Keyed,
   not a bare SHA-256, so someone who can write to the database still cannot forge a consistent
   chain after editing a row.
@@ -20,9 +21,16 @@ import orjson
 
 from contracts.ids import mask_number
 from gateway.audit._errors import AuditConfigError
-from gateway.audit._model import Anchor, AuditEvent, AuditRecord, ChainHead
+from gateway.audit._model import (
+    Anchor,
+    AuditEvent,
+    AuditRecord,
+    ChainHead,
+    Disclosure,
+    RecordSubject,
+)
 
-__all__ = ["MIN_KEY_BYTES", "AuditKeys", "seal_batch"]
+__all__ = ["MIN_KEY_BYTES", "AuditKeys", "disclosures", "seal_batch"]
 
 MIN_KEY_BYTES = 16
 
@@ -92,7 +100,35 @@ def _seal(event: AuditEvent, head: ChainHead, writer_id: str, keys: AuditKeys) -
         trace_id=event.trace_id,
         prev_hash=head.hash,
         hash="",
+        subjects=tuple(_stored(d, keys) for d in disclosures(event)),
     )
     # Sealing completes the construction of a frozen record (cheaper than a second copy).
     object.__setattr__(record, "hash", keys.record_mac(record))
     return record
+
+
+def disclosures(event: AuditEvent) -> list[Disclosure]:
+    """Every number the event's answer was about, once each, the number asked first.
+
+    The number asked is always there (a not-found answer still confirms that nobody holds it);
+    when the request path did not describe it, it is the subject of what the answer returned.
+    """
+    by_number: dict[str, Disclosure] = {}
+    asked = event.subject_number
+    if asked is not None:
+        described = next((d for d in event.disclosed if d.number == asked), None)
+        by_number[asked] = described or Disclosure(asked, "subject", event.fields_returned)
+    for disclosure in event.disclosed:
+        by_number.setdefault(disclosure.number, disclosure)
+    return list(by_number.values())
+
+
+def _stored(disclosure: Disclosure, keys: AuditKeys) -> RecordSubject:
+    number = disclosure.number
+    return RecordSubject(
+        hmac=keys.subject_digest(number),
+        masked=mask_number(number),
+        role=disclosure.role,
+        relation=disclosure.relation,
+        fields=tuple(disclosure.fields),
+    )

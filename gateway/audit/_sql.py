@@ -1,7 +1,8 @@
 """SQL that both stores share, written once with ``?`` placeholders.
 
-Table names are ``{records}``, ``{anchors}`` and ``{migrations}``: each store fills in its own
-(schema-qualified in PostgreSQL, which also numbers the placeholders with :func:`numbered`).
+Table names are ``{records}``, ``{anchors}``, ``{subjects}``, ``{legacy}`` and ``{migrations}``:
+each store fills in its own (schema-qualified in PostgreSQL, which also numbers the placeholders
+with :func:`numbered`).
 Identifiers only ever come from the constants here, never from input; values are always bound.
 """
 
@@ -9,36 +10,45 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Sequence
 from operator import attrgetter
 
 from gateway.audit._model import RECORD_COLUMNS, AuditRecord
-from gateway.audit._query import AuditQuery
+from gateway.audit._query import AuditQuery, SubjectQuery
 
 __all__ = [
     "ANCHOR_COLUMNS",
     "CHAIN_PAGE",
     "CREATE_MIGRATIONS",
     "DELETE_PREFIX",
+    "DELETE_SUBJECTS_PREFIX",
     "HEAD_HASH",
     "INSERT_ANCHOR",
     "INSERT_COLUMNS",
     "INSERT_MIGRATION",
     "INSERT_RECORD",
+    "INSERT_SUBJECT",
     "LAST_LINK",
     "LATEST_ANCHOR",
+    "LEGACY_UNTIL",
     "PURGE_BOUNDS",
     "SCHEMA_VERSION",
     "SEQ_OF_HASH",
+    "SUBJECT_COLUMNS",
+    "SUBJECT_INDEX",
     "WRITERS",
+    "indexed_subjects",
     "insert_values",
     "numbered",
     "search_statement",
+    "subject_rows",
 ]
 
 _SELECT = f"SELECT {', '.join(RECORD_COLUMNS)} FROM {{records}}"  # noqa: S608 -- constant columns
 INSERT_COLUMNS: tuple[str, ...] = RECORD_COLUMNS[1:]
 _INSERTED = attrgetter(*INSERT_COLUMNS)
 _AT, _FIELDS = INSERT_COLUMNS.index("occurred_at"), INSERT_COLUMNS.index("fields_returned")
+_SUBJECTS = INSERT_COLUMNS.index("subjects")
 
 
 def insert_values(
@@ -49,7 +59,26 @@ def insert_values(
     array) given by the store."""
     values = list(_INSERTED(record))
     values[_AT], values[_FIELDS] = occurred_at, fields_returned
+    values[_SUBJECTS] = record.subjects_json()
     return tuple(values)
+
+
+SUBJECT_COLUMNS = ("writer_id", "seq", "subject_hmac")
+
+
+def indexed_subjects(record: AuditRecord) -> set[str]:
+    """The keyed hashes of ``record`` the subject index holds: every data subject but the number
+    asked, which the record's own ``subject_hmac`` column (and its index) already finds."""
+    return {s.hmac for s in record.subjects or ()} - {record.subject_hmac}
+
+
+def subject_rows(records: Sequence[AuditRecord]) -> list[tuple[str, int, str]]:
+    """The subject index rows of ``records``."""
+    return [
+        (record.writer_id, record.seq, subject_hmac)
+        for record in records
+        for subject_hmac in sorted(indexed_subjects(record))
+    ]
 
 
 ANCHOR_COLUMNS = (
@@ -70,6 +99,34 @@ def _insert(table: str, columns: tuple[str, ...]) -> str:
 
 INSERT_RECORD = _insert("{records}", INSERT_COLUMNS)
 INSERT_ANCHOR = _insert("{anchors}", ANCHOR_COLUMNS)
+INSERT_SUBJECT = _insert("{subjects}", SUBJECT_COLUMNS)
+SUBJECT_INDEX = (
+    "SELECT seq, subject_hmac FROM {subjects} WHERE writer_id = ? AND seq >= ? AND seq <= ?"
+)
+DELETE_SUBJECTS_PREFIX = "DELETE FROM {subjects} WHERE writer_id = ? AND seq <= ?"
+LEGACY_UNTIL = (  # None once no record from before subjects were kept is left (purged)
+    "SELECT newest_at FROM {legacy} WHERE EXISTS"
+    " (SELECT 1 FROM {records} WHERE occurred_at <= newest_at)"
+)
+# A record names a citizen in its own subject_hmac (the number asked; all a legacy record has) or
+# in the subject index (every other data subject of a newer record).
+_SUBJECT_IDS = (
+    "SELECT id FROM {records} WHERE subject_hmac = ?"
+    " UNION SELECT r.id FROM {subjects} s JOIN {records} r"
+    " ON r.writer_id = s.writer_id AND r.seq = s.seq WHERE s.subject_hmac = ?"
+)
+_LEGACY_IDS = " UNION SELECT id FROM {records} WHERE subjects IS NULL AND subject_hmac IN ({marks})"
+
+
+def _subject_condition(query: AuditQuery) -> tuple[str, list[object]]:
+    statement, params = _SUBJECT_IDS, list[object]([query.subject_hmac, query.subject_hmac])
+    others = query.legacy_subject_hmacs if isinstance(query, SubjectQuery) else ()
+    if others:
+        statement += _LEGACY_IDS.replace("{marks}", ", ".join("?" * len(others)))
+        params.extend(others)
+    return f"id IN ({statement})", params
+
+
 LAST_LINK = "SELECT seq, hash FROM {records} WHERE writer_id = ? ORDER BY seq DESC LIMIT 1"
 LATEST_ANCHOR = (
     f"SELECT {', '.join(ANCHOR_COLUMNS)} FROM {{anchors}}"  # noqa: S608 -- constant columns
@@ -117,8 +174,13 @@ def search_statement(
         conditions.append("occurred_at < ?")
         params.append(query.until)
     for column, value in query.equalities():
-        conditions.append(f"{column} = ?")
-        params.append(value)
+        if column == "subject_hmac":
+            condition, values = _subject_condition(query)
+            conditions.append(condition)
+            params.extend(values)
+        else:
+            conditions.append(f"{column} = ?")
+            params.append(value)
     if cursor is not None:
         conditions.append("id < ?" if newest_first else "id > ?")
         params.append(cursor)

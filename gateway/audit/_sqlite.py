@@ -31,6 +31,7 @@ from gateway.audit._model import (
     AuditRecord,
     ChainHead,
     epoch_micros,
+    subjects_from_json,
     utc_iso,
 )
 from gateway.audit._query import AuditQuery
@@ -43,6 +44,8 @@ _BUSY_TIMEOUT_S = 5.0
 _NAMES = {
     "records": "audit_records",
     "anchors": "audit_anchors",
+    "subjects": "audit_subjects",
+    "legacy": "audit_legacy",
     "migrations": "audit_schema_migrations",
 }
 
@@ -65,6 +68,7 @@ def _record(row: Sequence[Any]) -> AuditRecord:
     values = dict(zip(RECORD_COLUMNS, row, strict=True))
     values["occurred_at"] = _moment(values["occurred_at"])
     values["fields_returned"] = tuple(orjson.loads(values["fields_returned"]))
+    values["subjects"] = subjects_from_json(values["subjects"])
     return AuditRecord(**values)
 
 
@@ -128,7 +132,8 @@ class SqliteStore:
 
     async def append(self, records: Sequence[AuditRecord]) -> None:
         first = records[0]
-        await self._call(self._append, first.writer_id, first.prev_hash, [_row(r) for r in records])
+        rows, subjects = [_row(r) for r in records], sql.subject_rows(records)
+        await self._call(self._append, first.writer_id, first.prev_hash, rows, subjects)
 
     async def last_link(self, writer_id: str) -> ChainHead | None:
         rows = await self._call(self._fetchall, _q(sql.LAST_LINK), (writer_id,))
@@ -158,6 +163,17 @@ class SqliteStore:
     async def writers(self) -> list[str]:
         rows = await self._call(self._fetchall, _q(sql.WRITERS), ())
         return [row[0] for row in rows]
+
+    async def subject_index(
+        self, writer_id: str, first_seq: int, last_seq: int
+    ) -> set[tuple[int, str]]:
+        params = (writer_id, first_seq, last_seq)
+        rows = await self._call(self._fetchall, _q(sql.SUBJECT_INDEX), params)
+        return {(seq, hmac_) for seq, hmac_ in rows}
+
+    async def legacy_until(self) -> datetime | None:
+        rows = await self._call(self._fetchall, _q(sql.LEGACY_UNTIL), ())
+        return _moment(rows[0][0]) if rows and rows[0][0] is not None else None
 
     async def purge_bounds(self, cutoff: datetime) -> dict[str, tuple[int | None, int]]:
         rows = await self._call(self._fetchall, _q(sql.PURGE_BOUNDS), (epoch_micros(cutoff),))
@@ -216,18 +232,26 @@ class SqliteStore:
     def _fetchall(self, statement: str, params: Sequence[object]) -> list[Any]:
         return self._db.execute(statement, params).fetchall()
 
-    def _append(self, writer_id: str, prev_hash: str, rows: list[tuple[object, ...]]) -> None:
+    def _append(
+        self,
+        writer_id: str,
+        prev_hash: str,
+        rows: list[tuple[object, ...]],
+        subjects: list[tuple[str, int, str]],
+    ) -> None:
         with self._transaction() as conn:
             head = conn.execute(_q(sql.HEAD_HASH), (writer_id, writer_id, GENESIS_HASH)).fetchone()
             if head[0] != prev_hash:
                 raise AuditUnavailable("chain_conflict", f"chain {writer_id!r} moved on")
             conn.executemany(_q(sql.INSERT_RECORD), rows)
+            conn.executemany(_q(sql.INSERT_SUBJECT), subjects)
 
     def _purge(self, anchors: Sequence[Anchor]) -> int:
         deleted = 0
         with self._transaction() as conn:
             for a in anchors:
                 conn.execute(_q(sql.INSERT_ANCHOR), _anchor_row(a))
+                conn.execute(_q(sql.DELETE_SUBJECTS_PREFIX), (a.writer_id, a.seq))
                 deleted += conn.execute(_q(sql.DELETE_PREFIX), (a.writer_id, a.seq)).rowcount
         return deleted
 

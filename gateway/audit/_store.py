@@ -61,11 +61,20 @@ class AuditStore(Protocol):
 
     async def writers(self) -> list[str]: ...
 
+    async def subject_index(
+        self, writer_id: str, first_seq: int, last_seq: int
+    ) -> set[tuple[int, str]]:
+        """The writer's subject index rows for ``first_seq..last_seq``: ``(seq, subject_hmac)``."""
+
+    async def legacy_until(self) -> datetime | None:
+        """When the newest record written before subjects were kept was made (None: no such)."""
+
     async def purge_bounds(self, cutoff: datetime) -> dict[str, tuple[int | None, int]]:
         """Per writer: the first ``seq`` at or after ``cutoff`` (None if none) and the last."""
 
     async def purge(self, anchors: Sequence[Anchor]) -> int:
-        """Record the anchors and delete each writer's records up to its anchor, atomically."""
+        """Record the anchors and delete each writer's records up to its anchor, and their
+        subject index rows, atomically."""
 
 
 async def chain_head(store: AuditStore, writer_id: str) -> ChainHead:

@@ -6,6 +6,10 @@ of the purge anchor, or genesis). When the link is wrong, the missing predecesso
 elsewhere in the chain: found means the record was **reordered**; not found means the record it
 followed was **deleted**. Reading page by page keeps memory flat however long the chain is.
 
+The subject index (which "who looked me up" reads) is derived from the records' chained
+``subjects``, so it is checked against them, a slice of the chain at a time: an index row removed
+(a disclosure hidden from a citizen) or added (one invented) makes the record **unindexed**.
+
 What a chain cannot show alone: the newest records of a writer cut off at the tail. The head
 (``AuditStats.head_seq``) is logged by the writer, which an outside witness can compare.
 """
@@ -17,15 +21,19 @@ from enum import StrEnum
 
 from gateway.audit._model import GENESIS, AuditRecord, ChainHead
 from gateway.audit._seal import AuditKeys
+from gateway.audit._sql import indexed_subjects
 from gateway.audit._store import AuditStore, iter_chain
 
 __all__ = ["BreakReason", "ChainBreak", "ChainReport", "VerifyReport", "verify_chain"]
+
+_INDEX_SLICE = 1000  # records whose subject index is read back in one query
 
 
 class BreakReason(StrEnum):
     MODIFIED = "modified"
     DELETED = "deleted"
     REORDERED = "reordered"
+    UNINDEXED = "unindexed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,13 +76,32 @@ async def verify_chain(store: AuditStore, keys: AuditKeys, writer_id: str) -> Ch
     start, anchor_break = await _chain_start(store, keys, writer_id)
     if anchor_break is not None:
         return ChainReport(writer_id, 0, anchor_break)
-    expected, checked = start.hash, 0
+    expected, checked, unchecked = start.hash, 0, list[AuditRecord]()
     async for record in iter_chain(store, writer_id):
         broken = await _check(store, keys, record, expected)
+        if broken is None and len(unchecked) >= _INDEX_SLICE:
+            broken, unchecked = await _check_index(store, unchecked), []
         if broken is not None:
             return ChainReport(writer_id, checked, broken)
         expected, checked = record.hash, checked + 1
-    return ChainReport(writer_id, checked, None)
+        unchecked.append(record)
+    broken = await _check_index(store, unchecked) if unchecked else None
+    return ChainReport(writer_id, checked, broken)
+
+
+async def _check_index(store: AuditStore, records: list[AuditRecord]) -> ChainBreak | None:
+    """The first of ``records`` (consecutive, verified) whose index rows are not its subjects."""
+    first, last = records[0], records[-1]
+    indexed: dict[int, set[str]] = {}
+    for seq, subject_hmac in await store.subject_index(first.writer_id, first.seq, last.seq):
+        indexed.setdefault(seq, set()).add(subject_hmac)
+    for record in records:
+        expected = indexed_subjects(record)
+        found = indexed.get(record.seq, set())
+        if found != expected:
+            detail = f"its subject index has {len(found)} entries for {len(expected)} data subjects"
+            return _break(BreakReason.UNINDEXED, record, detail)
+    return None
 
 
 async def _chain_start(

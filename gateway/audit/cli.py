@@ -34,6 +34,8 @@ from gateway.audit import (
     AuditRecord,
     AuditUnavailable,
     PurgeReport,
+    SubjectEntry,
+    SubjectReport,
     VerifyReport,
     open_audit_reader,
 )
@@ -161,9 +163,13 @@ def subject(
     dsn: Dsn = DEFAULT_DSN,
     hmac_key: HmacKey = None,
 ) -> None:
-    """Who looked this citizen up, when and why (newest first)."""
-    page = _run(dsn, hmac_key, lambda r: r.subject(number, limit=limit, cursor=cursor))
-    _print_page(page, as_json, title="Look-ups of this citizen")
+    """Who looked this citizen up, when, why and what they saw (newest first).
+
+    Either of the person's numbers finds every record that disclosed anything about them: asked
+    about, as a household member, or as a relative named in a record.
+    """
+    report = _run(dsn, hmac_key, lambda r: r.subject(number, limit=limit, cursor=cursor))
+    _print_subject(report, as_json)
 
 
 @audit_app.command()
@@ -309,6 +315,40 @@ def _print_page(page: AuditPage, as_json: bool, *, title: str) -> None:
     Console().print(_records_table(page.records, title))
     if page.next_cursor is not None:
         Console().print(f"more: --cursor {page.next_cursor}")
+
+
+def _print_subject(report: SubjectReport, as_json: bool) -> None:
+    if as_json:
+        _print_json(report.to_dict())
+        return
+    Console().print(_subject_table(report.entries))
+    if report.next_cursor is not None:
+        Console().print(f"more: --cursor {report.next_cursor}")
+    if report.note is not None:
+        Console().print(f"note: {report.note}")
+
+
+def _subject_table(entries: Iterable[SubjectEntry]) -> Table:
+    table = Table(title="Disclosures of this citizen", show_lines=True)
+    for header in ("when (UTC)", "who", "why", "what", "about them", "outcome"):
+        table.add_column(header, overflow="fold")
+    for entry in entries:
+        r = entry.record
+        role = entry.role if entry.relation is None else f"{entry.role} ({entry.relation})"
+        table.add_row(
+            r.occurred_at.strftime("%Y-%m-%d\n%H:%M:%S"),
+            "\n".join((r.agency_code or "-", r.client_id, r.officer_id or "-")),
+            "\n".join((r.purpose_code or "-", r.case_id or "-")),
+            f"{r.operation} {r.subject_masked or ''}",
+            "\n".join(
+                (
+                    role + (" [before subjects were kept]" if entry.legacy else ""),
+                    ", ".join(entry.fields) or "-",
+                )
+            ),
+            f"{r.outcome} ({r.status})",
+        )
+    return table
 
 
 def _records_table(records: Iterable[AuditRecord], title: str) -> Table:

@@ -34,7 +34,7 @@ from typing import Protocol
 
 from adapters.ngsp import CallContext, CircuitOpen, NgspError, UpstreamAuthError
 from contracts.models import Citizen, Sex
-from gateway.audit import AuditEvent, AuditUnavailable
+from gateway.audit import AuditEvent, AuditUnavailable, Disclosure
 from gateway.errors import ngsp_status
 from gateway.jobs._model import Deferral, JobSpec, Outcome, RowInput, Verdict
 from gateway.jobs._pacer import Pacer
@@ -90,6 +90,7 @@ class _Calls:
     spec: JobSpec
     row: RowInput
     contexts: list[CallContext]
+    citizen: Citizen | None = None  # the record a look-up returned (compared, then dropped)
 
     def context(self, suffix: str) -> CallContext:
         ctx = CallContext(
@@ -165,7 +166,10 @@ class NgspRowVerifier:
         except NgspError as exc:
             return await self._failed(calls, exc, started)
         status, problem = _AUDIT_STATUS.get(verdict.outcome, (200, None))
-        deferral = await self._record(calls, verdict.outcome, status, problem, started)
+        disclosed = _disclosed(calls, verdict)
+        deferral = await self._record(
+            calls, verdict.outcome, status, problem, started, disclosed=disclosed
+        )
         return deferral or verdict
 
     async def _ask(self, calls: _Calls) -> Verdict:
@@ -196,8 +200,10 @@ class NgspRowVerifier:
         )
 
     async def _look_up(self, calls: _Calls) -> Citizen | None:
+        """The record, kept on ``calls`` so the audit record can name whom it disclosed."""
         await self._pacer.acquire()
-        return await self._link.lookup_citizen(calls.row.number, calls.context("l"))
+        calls.citizen = await self._link.lookup_citizen(calls.row.number, calls.context("l"))
+        return calls.citizen
 
     async def _failed(self, calls: _Calls, exc: NgspError, started: float) -> Verdict | Deferral:
         if calls.attempts:  # the national side was asked: that is processing, so it is audited
@@ -213,18 +219,57 @@ class NgspRowVerifier:
         return Verdict(Outcome.FAILED, exc.code)
 
     async def _record(
-        self, calls: _Calls, outcome: str, status: int, problem: str | None, started: float
+        self,
+        calls: _Calls,
+        outcome: str,
+        status: int,
+        problem: str | None,
+        started: float,
+        *,
+        disclosed: tuple[Disclosure, ...] = (),
     ) -> Deferral | None:
         """Commit the row's audit record; a deferral (and a pause) if the trail cannot."""
         try:
-            await self._audit.record(_event(calls, outcome, status, problem, started))
+            event = _event(calls, outcome, status, problem, started, disclosed=disclosed)
+            await self._audit.record(event)
         except AuditUnavailable:
             return Deferral("audit_unavailable", _AUDIT_PAUSE_S, True, counts_as_attempt=False)
         return None
 
 
+def _disclosed(calls: _Calls, verdict: Verdict) -> tuple[Disclosure, ...]:
+    """The row's person under every number known (the one given; both once a look-up ran), with
+    the verdict on each detail given: confirming or denying a detail discloses it."""
+    if verdict.outcome not in (Outcome.MATCHED, Outcome.MISMATCHED):
+        return ()  # not found: the number given alone, which the record always names
+    row, citizen = calls.row, calls.citizen
+    differing = verdict.reason.split("+") if verdict.outcome is Outcome.MISMATCHED else []
+    fields = tuple(
+        f"{name}:{'mismatch' if f'{name}_mismatch' in differing else 'match'}"
+        for name in _details_given(row)
+    )
+    known = [row.number, *([] if citizen is None else [citizen.personal_id, citizen.cmnd])]
+    numbers = dict.fromkeys(n for n in known if n)
+    return tuple(Disclosure(n, "subject", fields or ("existence:confirmed",)) for n in numbers)
+
+
+def _details_given(row: RowInput) -> list[str]:
+    given = {
+        "full_name": row.full_name,
+        "birth_date": row.birth_date or row.birth_year,
+        "sex": row.sex,
+    }
+    return [name for name, value in given.items() if value is not None]
+
+
 def _event(
-    calls: _Calls, outcome: str, status: int, problem: str | None, started: float
+    calls: _Calls,
+    outcome: str,
+    status: int,
+    problem: str | None,
+    started: float,
+    *,
+    disclosed: tuple[Disclosure, ...],
 ) -> AuditEvent:
     spec = calls.spec
     return AuditEvent(
@@ -244,4 +289,5 @@ def _event(
         latency_ms=round((time.perf_counter() - started) * 1000, 3),
         fields_returned=(),
         trace_id=spec.trace_id,
+        disclosed=disclosed,
     )

@@ -16,7 +16,7 @@ from fastapi import Request
 
 from adapters.ngsp import CallContext, NgspError
 from gateway.api.deps import Purpose
-from gateway.audit import Announcement, AuditEvent, AuditUnavailable
+from gateway.audit import Announcement, AuditEvent, AuditUnavailable, Disclosure
 from gateway.errors import GatewayError, ServiceUnavailable, ngsp_status
 from gateway.logs import get_logger
 from gateway.observability.tracing import tracer
@@ -30,12 +30,14 @@ _log = get_logger("gateway.audit")
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """What an operation produced: the JSON body and the field names it discloses."""
+    """What an operation produced: the JSON body, the field names it discloses, and about whom
+    (see :mod:`gateway.services.disclosures`; the number asked is always recorded)."""
 
     body: bytes
     fields_returned: tuple[str, ...]
     outcome: str = "success"
     status: int = 200  # what the endpoint will answer, for the audit record (202 for a job)
+    disclosed: tuple[Disclosure, ...] = ()
 
 
 def _failure(exc: Exception) -> tuple[str, int, str]:
@@ -63,14 +65,19 @@ class _Scope:
     announced: Announcement
 
     async def record(
-        self, outcome: str, status: int, problem_code: str | None, fields: tuple[str, ...]
+        self,
+        outcome: str,
+        status: int,
+        problem_code: str | None,
+        fields: tuple[str, ...],
+        disclosed: tuple[Disclosure, ...] = (),
     ) -> None:
         state = self.request.state
         state.upstream_attempts = self.ctx.attempts
         state.upstream_ms = round(self.ctx.upstream_ms, 3)
         audit_started = time.perf_counter()
         try:
-            event = self._event(outcome, status, problem_code, fields)
+            event = self._event(outcome, status, problem_code, fields, disclosed)
             with tracer.start_as_current_span("audit.commit"):
                 await self.runtime.audit.record(event, self.announced)
         except AuditUnavailable as exc:
@@ -84,7 +91,12 @@ class _Scope:
             state.audit_ms = round((time.perf_counter() - audit_started) * 1000, 3)
 
     def _event(
-        self, outcome: str, status: int, problem_code: str | None, fields: tuple[str, ...]
+        self,
+        outcome: str,
+        status: int,
+        problem_code: str | None,
+        fields: tuple[str, ...],
+        disclosed: tuple[Disclosure, ...],
     ) -> AuditEvent:
         state = self.request.state
         return AuditEvent(
@@ -104,6 +116,7 @@ class _Scope:
             latency_ms=round((time.perf_counter() - self.started) * 1000, 3),
             fields_returned=fields,
             trace_id=state.trace.trace_id,
+            disclosed=disclosed,
         )
 
 
@@ -136,7 +149,9 @@ async def run_audited(
         except Exception as exc:
             await scope.record(*_failure(exc), fields=())
             raise
-        await scope.record(answer.outcome, answer.status, None, answer.fields_returned)
+        await scope.record(
+            answer.outcome, answer.status, None, answer.fields_returned, answer.disclosed
+        )
         return answer
     finally:
         announced.withdraw()  # idempotent; matters when cancelled before recording

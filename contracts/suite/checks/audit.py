@@ -125,7 +125,7 @@ def _record_problems(ctx: RunContext, exchange: Exchange, record: dict[str, Any]
 
 def _numbers_used(ctx: RunContext) -> set[str]:
     """Every citizen number the run asked about (never written out, only searched for)."""
-    keys = ("citizen", "absent", "cmnd")
+    keys = ("citizen", "absent", "cmnd", "cmnd_holder")
     numbers = {str(ctx.facts[k]) for k in keys if ctx.facts.get(k)}
     return numbers | set(ctx.facts.get("all_pool", []))
 
@@ -158,6 +158,42 @@ def upstream_attempts(ctx: RunContext) -> None:
 )
 def subject_view(ctx: RunContext) -> None:
     number = str(ctx.facts["citizen"])
+    own = _lookups_of(ctx, number)
+    missing = [e for e in own if e.request_id not in _listed(ctx, number)]
+    expect(bool(own), "the run looked the target citizen up zero times")
+    expect(not missing, f"{len(missing)} of {len(own)} look-ups of the citizen are not listed")
+
+
+@check(
+    "audit.subject-view-cmnd",
+    A,
+    "A look-up by CMND is found by either of the person's numbers",
+    "The suite's look-ups by 9-digit CMND are listed by GET /api/v1/audit/subjects/{number} "
+    "under that CMND and under the 12-digit personal id of the citizen holding it, as the subject "
+    "asked about: a citizen's view must not depend on which number a portal happened to send.",
+    needs=("auditor", "cmnd"),
+    required=False,
+)
+def subject_view_cmnd(ctx: RunContext) -> None:
+    cmnd, holder = str(ctx.facts["cmnd"]), ctx.facts.get("cmnd_holder")
+    own = _lookups_of(ctx, cmnd)
+    expect(bool(own), "the run looked nobody up by CMND (data.lookup-cmnd did not run)")
+    expect(bool(holder), "the CMND's holder has no personal id to ask under")
+    for label, number in (("the CMND", cmnd), ("the personal id", str(holder))):
+        listed = _listed(ctx, number)
+        missing = [e for e in own if e.request_id not in listed]
+        ctx.note(f"under {label}: {len(own) - len(missing)} of {len(own)} CMND look-ups listed")
+        expect(not missing, f"{len(missing)} of {len(own)} CMND look-ups are not under {label}")
+        roles = {str(listed[e.request_id]) for e in own}
+        expect(roles <= {"subject", "None"}, f"under {label} the CMND look-up has roles {roles}")
+
+
+def _lookups_of(ctx: RunContext, number: str) -> list[Exchange]:
+    return [e for e in _audited(ctx) if e.path == redact(f"/api/v1/citizens/{number}")]
+
+
+def _listed(ctx: RunContext, number: str) -> dict[str, str | None]:
+    """The request ids the subject view lists for ``number``, with the role each record gives."""
     response = ctx.call(
         "GET",
         f"/api/v1/audit/subjects/{number}",
@@ -167,8 +203,7 @@ def subject_view(ctx: RunContext) -> None:
         params={"limit": 1000},
     )
     expect(response.status_code == 200, f"subject view answered {response.status_code}")
-    listed = {r.get("request_id") for r in response.json().get("records", [])}
-    own = [e for e in _audited(ctx) if e.path == redact(f"/api/v1/citizens/{number}")]
-    missing = [e for e in own if e.request_id not in listed]
-    expect(bool(own), "the run looked the target citizen up zero times")
-    expect(not missing, f"{len(missing)} of {len(own)} look-ups of the citizen are not listed")
+    return {
+        str(r.get("request_id")): (r.get("disclosed") or {}).get("role")
+        for r in response.json().get("records", [])
+    }

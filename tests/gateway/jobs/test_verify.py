@@ -247,3 +247,22 @@ async def test_a_refused_request_fails_the_row() -> None:
     answer, audit, _ = await verify(FakeLink(error=fault))
     assert answer == Verdict(Outcome.FAILED, "upstream_fault")
     assert [e.outcome for e in audit.events] == ["error"]
+
+
+async def test_a_row_discloses_the_person_under_every_number_with_its_verdicts() -> None:
+    """Asked by CMND, the looked-up record's personal id is named too; so is each detail judged."""
+    cmnd = "221234567"
+    link = FakeLink(people={cmnd: AN.model_copy(update={"cmnd": cmnd})}, confirms=False)
+    row = RowInput(5, cmnd, "Nguyễn Văn Ân", None, 1992, None)
+    _, audit, _ = await verify(link, row)
+    [event] = audit.events
+    assert [(d.number, d.role) for d in event.disclosed] == [(cmnd, "subject"), (NUMBER, "subject")]
+    assert event.disclosed[0].fields == ("full_name:mismatch", "birth_date:match")
+
+
+async def test_a_confirmed_row_discloses_only_the_number_given() -> None:
+    """The national verify names no other number: nothing is looked up just to learn one."""
+    _, audit, _ = await verify(FakeLink(confirms=True))
+    [event] = audit.events
+    assert [d.number for d in event.disclosed] == [NUMBER]
+    assert event.disclosed[0].fields == ("full_name:match", "birth_date:match", "sex:match")
