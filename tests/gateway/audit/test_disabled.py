@@ -26,7 +26,7 @@ from tests.conftest import PURPOSE_HEADERS, _with_lifespan
 
 
 def test_production_refuses_a_disabled_trail(tmp_path: Path) -> None:
-    with pytest.raises(ValidationError, match="audit_dsn"):
+    with pytest.raises(ValidationError, match="LGSP_AUDIT_DSN none: disables the audit trail"):
         Settings(
             env="production",
             clients_file=tmp_path / "clients.yaml",
