@@ -39,6 +39,9 @@ def serve(
     ] = None,
     population_size: Annotated[int | None, typer.Option(help="Number of citizens.")] = None,
     dialect: Annotated[str | None, typer.Option(help=_DIALECT_HELP)] = None,
+    envelope_style: Annotated[
+        str | None, typer.Option(help="Answer envelope: wrapped (QCVN 109) or bare (Spring-WS).")
+    ] = None,
     seed: Annotated[int | None, typer.Option(help="Seed of the population.")] = None,
 ) -> None:
     """Serve the mock with uvicorn (settings also from LGSP_MOCK_* variables)."""
@@ -54,6 +57,7 @@ def serve(
         scenario=scenario,
         population_size=population_size,
         dialect=dialect,
+        envelope_style=envelope_style,
         seed=seed,
     )
     app = create_mock_app(settings)

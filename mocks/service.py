@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 from mocks.lru import LRU
 from mocks.population import Citizen, Population
 from mocks.soap import (
+    EnvelopeStyle,
     Operation,
     SoapRequest,
     dialect_for,
@@ -65,9 +66,15 @@ def verify_matches(citizen: Citizen, request: SoapRequest) -> bool:
 class PopulationService:
     """Answers a parsed request with the body of a 200 and an outcome word for the journal."""
 
-    def __init__(self, population: Population, dialect: Callable[[], str]) -> None:
+    def __init__(
+        self,
+        population: Population,
+        dialect: Callable[[], str],
+        style: Callable[[], EnvelopeStyle] = lambda: "wrapped",
+    ) -> None:
         self.population = population
         self._dialect = dialect
+        self._style = style
         self._data_time = _DataTime()
         # (number asked, dialect) -> rendered CongDan; answers repeat, rendering is the hot path
         self._rendered: LRU[tuple[str, str], str] = LRU(_RENDERED_CACHE)
@@ -85,18 +92,18 @@ class PopulationService:
         if record is None:
             citizen = self.population.find(request.number)
             if citizen is None:
-                return render_collection("", 0, self._data_time.now()), "not_found"
+                return render_collection("", 0, self._data_time.now(), self._style()), "not_found"
             dialect = dialect_for(setting, citizen.personal_id)
             record = self._rendered.put((request.number, setting), render_citizen(citizen, dialect))
-        return render_collection(record, 1, self._data_time.now()), "ok"
+        return render_collection(record, 1, self._data_time.now(), self._style()), "ok"
 
     def _verify(self, request: SoapRequest) -> tuple[bytes, str]:
         citizen = self.population.find(request.number)
         exists = citizen is not None and verify_matches(citizen, request)
-        return render_verify(exists), "verified" if exists else "not_verified"
+        return render_verify(exists, self._style()), "verified" if exists else "not_verified"
 
     def _household(self, request: SoapRequest) -> tuple[bytes, str]:
         household = self.population.household(request.number)
         number = request.number if household is None else household.head.personal_id
-        body = render_household(household, dialect_for(self._dialect(), number))
+        body = render_household(household, dialect_for(self._dialect(), number), self._style())
         return body, "not_found" if household is None else "ok"

@@ -2,6 +2,7 @@
 
 from mocks.soap._faults import FAULT_NAMES, SoapFault, render_fault
 from mocks.soap._render import (
+    EnvelopeStyle,
     dialect_for,
     render_citizen,
     render_collection,
@@ -18,6 +19,7 @@ __all__ = [
     "FAULT_NAMES",
     "OPERATIONS",
     "SOAP_NS",
+    "EnvelopeStyle",
     "Operation",
     "SoapFault",
     "SoapRequest",

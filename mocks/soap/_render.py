@@ -8,17 +8,24 @@ The two dialects (docs/wire-format.md): ``qcvn`` splits the name into Ho/ChuDem/
 as yyyy-MM-dd and addresses as one ``MaDonViHanhChinh``; ``live`` puts the whole upper-case name
 in ``Ten``, writes yyyyMMdd plus ``Nam``, addresses as MaTinhThanh/MaQuanHuyen/MaPhuongXa, and
 leaves ``QuocTich`` empty. ``mixed`` picks one per citizen, always the same for the same citizen.
+
+Two envelope styles (``EnvelopeStyle``): ``wrapped`` puts the result in ``dan:<Op>Response`` and
+the data namespace (the QCVN 109 shape); ``bare`` puts it directly in the Body and in the service
+namespace, as the one public Spring-WS sample of this service answers.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
+from contracts.wire import Operation, response_element
 from mocks.population import Address, Citizen, Household, HouseholdMember, PersonRef
 from mocks.population._keyed import mix
 from mocks.soap._xml import DAN_NS, DATA_NS, SOAP_NS, escape
 
 __all__ = [
+    "EnvelopeStyle",
     "dialect_for",
     "render_citizen",
     "render_collection",
@@ -41,8 +48,19 @@ def dialect_for(setting: str, number: str) -> str:
     return "live" if mix(int(number) if number.isdigit() else 0) & 1 else "qcvn"
 
 
-def _envelope(operation: str, payload: str) -> bytes:
-    return f"{_OPEN}<dan:{operation}Response>{payload}</dan:{operation}Response>{_CLOSE}".encode()
+EnvelopeStyle = Literal["wrapped", "bare"]
+
+
+def _envelope(operation: str, payload: str, style: EnvelopeStyle) -> bytes:
+    if style == "bare":
+        return f"{_OPEN}{payload}{_CLOSE}".encode()
+    wrapper = response_element(operation)
+    return f"{_OPEN}<dan:{wrapper}>{payload}</dan:{wrapper}>{_CLOSE}".encode()
+
+
+def _payload_ns(style: EnvelopeStyle) -> str:
+    """The result's namespace: the data's when wrapped, the service's when bare (Spring-WS)."""
+    return DAN_NS if style == "bare" else DATA_NS
 
 
 def _el(name: str, text: str | None) -> str:
@@ -149,28 +167,32 @@ def render_citizen(citizen: Citizen, dialect: str) -> str:
     return _citizen(citizen, dialect == "live")
 
 
-def render_lookup(citizen: Citizen | None, dialect: str, data_time: str) -> bytes:
+def render_lookup(
+    citizen: Citizen | None, dialect: str, data_time: str, style: EnvelopeStyle = "wrapped"
+) -> bytes:
     """``TraCuuThongTinCongDanResponse``: a collection of 0 or 1 ``CongDan``."""
     records = "" if citizen is None else render_citizen(citizen, dialect)
-    return render_collection(records, 0 if citizen is None else 1, data_time)
+    return render_collection(records, 0 if citizen is None else 1, data_time, style)
 
 
-def render_collection(records: str, count: int, data_time: str) -> bytes:
+def render_collection(
+    records: str, count: int, data_time: str, style: EnvelopeStyle = "wrapped"
+) -> bytes:
     """``TraCuuThongTinCongDanResponse`` around ``count`` rendered ``CongDan`` elements."""
     payload = (
-        f'<CongdanCollection xmlns="{DATA_NS}" SoCongDan="{count}" GhiChu="" '
+        f'<CongdanCollection xmlns="{_payload_ns(style)}" SoCongDan="{count}" GhiChu="" '
         f'ThoiDiemDuLieu="{data_time}">{records}</CongdanCollection>'
     )
-    return _envelope("TraCuuThongTinCongDan", payload)
+    return _envelope(Operation.LOOKUP, payload, style)
 
 
-def render_verify(exists: bool) -> bytes:
+def render_verify(exists: bool, style: EnvelopeStyle = "wrapped") -> bytes:
     """``XacThucThongTinCongDanResponse``: ``TonTai`` true or false."""
     payload = (
-        f'<KetQuaXacThucResponse xmlns="{DATA_NS}">'
+        f'<KetQuaXacThucResponse xmlns="{_payload_ns(style)}">'
         f"<TonTai>{'true' if exists else 'false'}</TonTai></KetQuaXacThucResponse>"
     )
-    return _envelope("XacThucThongTinCongDan", payload)
+    return _envelope(Operation.VERIFY, payload, style)
 
 
 def _member(member: HouseholdMember, live: bool) -> str:
@@ -184,16 +206,18 @@ def _member(member: HouseholdMember, live: bool) -> str:
     )
 
 
-def render_household(household: Household | None, dialect: str) -> bytes:
+def render_household(
+    household: Household | None, dialect: str, style: EnvelopeStyle = "wrapped"
+) -> bytes:
     """``CungCapThongTinHoGiaDinhResponse``: the household, or one with no members."""
     if household is None:
-        payload = f'<HoGiaDinh xmlns="{DATA_NS}" SoThanhVien="0"/>'
-        return _envelope("CungCapThongTinHoGiaDinh", payload)
+        payload = f'<HoGiaDinh xmlns="{_payload_ns(style)}" SoThanhVien="0"/>'
+        return _envelope(Operation.HOUSEHOLD, payload, style)
     live = dialect == "live"
     payload = (
-        f'<HoGiaDinh xmlns="{DATA_NS}" SoThanhVien="{len(household.members)}">'
+        f'<HoGiaDinh xmlns="{_payload_ns(style)}" SoThanhVien="{len(household.members)}">'
         f"{_code('SoSoHoKhau', household.book_number)}"
         f"{_head('CH01', household.head, live)}"
         f"{''.join(_member(member, live) for member in household.members)}</HoGiaDinh>"
     )
-    return _envelope("CungCapThongTinHoGiaDinh", payload)
+    return _envelope(Operation.HOUSEHOLD, payload, style)
