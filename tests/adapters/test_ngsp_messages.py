@@ -323,3 +323,59 @@ def test_ctx_type_is_what_the_gateway_builds():
     ctx = CallContext(request_id="r", purpose_code="p", officer_id="o")
     assert (ctx.agency_code, ctx.traceparent, ctx.attempts, ctx.upstream_ms) == (None, None, 0, 0)
     assert isinstance(NgspClient, type)
+
+
+@pytest.mark.parametrize(
+    ("variant", "canonical", "operation"),
+    [
+        pytest.param("lookup-found-bare-spring.xml", "lookup-found-live.xml", "lookup", id="bare"),
+        pytest.param(
+            "lookup-not-found-bare.xml", "lookup-not-found.xml", "lookup", id="bare-not-found"
+        ),
+        pytest.param("household-found-bare.xml", "household-found.xml", "household", id="hh-bare"),
+    ],
+)
+async def test_bare_answers_read_like_wrapped_ones(
+    upstream, client, ctx, variant, canonical, operation
+):
+    """Issue 17: a Spring-WS NGSP answers without the <Op>Response wrapper; nothing changes."""
+    call = client.lookup_citizen if operation == "lookup" else client.household
+    upstream.token()
+    upstream.answer(variant)
+    upstream.answer(canonical)
+
+    assert await call("054092000123", ctx) == await call("054092000123", ctx)
+
+
+async def test_the_public_bare_verify_sample_is_true(upstream, client, ctx):
+    upstream.token()
+    upstream.answer("verify-true-bare-spring.xml")
+
+    assert await client.verify_citizen("054092000123", ctx, full_name="A", birth_year=1992)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["lookup-wrong-person.xml", "lookup-unknown-root.xml", "lookup-impossible-date.xml"],
+)
+async def test_answers_that_must_be_refused_are_protocol_errors(upstream, client, ctx, answer):
+    """Another citizen's record, an unknown body element, an impossible date: never served."""
+    upstream.token()
+    upstream.answer(answer)
+
+    with pytest.raises(UpstreamProtocolError) as caught:
+        await client.lookup_citizen("054092000123", ctx)
+
+    assert "054092000" not in caught.value.reason  # no number in the reason
+
+
+async def test_request_suffix_setting_names_the_operation_element(
+    upstream, make_client, ctx, golden
+):
+    upstream.token()
+    upstream.answer("lookup-not-found.xml")
+
+    await make_client(request_suffix="Request").lookup_citizen("054092000123", ctx)
+
+    (request,) = upstream.soap_requests()
+    assert _canonical(request.content) == _canonical(golden("lookup-request-suffixed.xml"))
