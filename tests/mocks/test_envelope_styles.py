@@ -74,4 +74,5 @@ async def test_request_suffixed_operation_elements_are_answered(
     response = await mock_client.post(PATH, content=body, headers=bearer)
     assert response.status_code == 200
     found = wire.parse_lookup(response.content, citizen.personal_id)
-    assert found is not None and found.personal_id == citizen.personal_id
+    assert found is not None
+    assert found.personal_id == citizen.personal_id

@@ -122,7 +122,8 @@ def test_a_record_carrying_the_cmnd_asked_for_is_accepted() -> None:
     """Asked by the 9-digit card number, the record must carry it in SoCMND."""
     content = (EXAMPLES / "lookup-found-qcvn.xml").read_bytes()
     citizen = wire.parse_lookup(content, "221987654")
-    assert citizen is not None and citizen.cmnd == "221987654"
+    assert citizen is not None
+    assert citizen.cmnd == "221987654"
     with pytest.raises(wire.WireError, match="not the citizen asked for"):
         wire.parse_lookup(content, "221987655")
 
