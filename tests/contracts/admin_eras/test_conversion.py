@@ -35,7 +35,7 @@ def test_every_new_code_has_at_least_one_old_code() -> None:
 
 
 def _holds(units: tuple[Unit, ...], code: str) -> bool:
-    """``code`` is one of ``units``, or (an old district: a special zone's origin) their district."""
+    """``code`` is one of ``units``, or their district (a special zone made of a whole district)."""
     return any(code in (u.code, u.district_code) for u in units)
 
 
