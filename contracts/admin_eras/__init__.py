@@ -8,5 +8,18 @@ the gateway's address mapping and catalogue service, ``lgsp admin-units``, and t
 
 from contracts.admin_eras._convert import Conversion, Era, Level, Unit, convert, other, unit
 from contracts.admin_eras._table import tables
+from contracts.admin_eras._views import entry, other_era_units, unit_ref
 
-__all__ = ["Conversion", "Era", "Level", "Unit", "convert", "other", "tables", "unit"]
+__all__ = [
+    "Conversion",
+    "Era",
+    "Level",
+    "Unit",
+    "convert",
+    "entry",
+    "other",
+    "other_era_units",
+    "tables",
+    "unit",
+    "unit_ref",
+]
