@@ -6,6 +6,7 @@ other era's counterparts, every candidate where old→new is 1:N, with a ``parti
 the gateway's address mapping and catalogue service, ``lgsp admin-units``, and the mock.
 """
 
+from contracts.admin_eras._address import address_era, commune_of, other_era_of
 from contracts.admin_eras._convert import Conversion, Era, Level, Unit, convert, other, unit
 from contracts.admin_eras._table import tables
 from contracts.admin_eras._views import entry, other_era_units, unit_ref
@@ -15,9 +16,12 @@ __all__ = [
     "Era",
     "Level",
     "Unit",
+    "address_era",
+    "commune_of",
     "convert",
     "entry",
     "other",
+    "other_era_of",
     "other_era_units",
     "tables",
     "unit",

@@ -12,6 +12,7 @@ from datetime import date
 
 from lxml import etree
 
+from contracts.admin_eras import Era, address_era, commune_of, other_era_of
 from contracts.admin_units import commune
 from contracts.models import (
     Address,
@@ -147,20 +148,44 @@ def _address(element: etree._Element | None) -> Address | None:
         return None
     found = fields(element)
     commune_code = text(found, "MaPhuongXa") or text(found, "MaDonViHanhChinh")
-    known = commune(commune_code) if commune_code else None
-    province = text(found, "MaTinhThanh") or (known.province_code if known else None)
-    district = text(found, "MaQuanHuyen") or (known.district_code if known else None)
+    province = text(found, "MaTinhThanh")
+    district = text(found, "MaQuanHuyen")
+    era = address_era(province, district, commune_code) if commune_code else None
     address = Address(
-        province_code=province,
-        province_name=known.province_name if known else None,
-        district_code=district,
-        district_name=known.district_name if known else None,
-        commune_code=commune_code,
-        commune_name=known.name if known else None,
+        **_names(commune_code, era, province, district),
         detail=text(found, "ChiTiet"),
         country=text(found, "QuocGia"),
+        era=era,
+        other_era=other_era_of(commune_code, era) if commune_code and era else None,
     )
     return address if address.model_dump(exclude_none=True) else None
+
+
+def _names(
+    code: str | None, era: Era | None, province: str | None, district: str | None
+) -> dict[str, str | None]:
+    """Codes and names of the commune's units in its era (the record's codes win)."""
+    names: dict[str, str | None] = {"commune_code": code, "province_code": province}
+    if code is None or era is None:
+        return names | {"district_code": district}
+    if era == "2021" and (known := commune(code)) is not None:  # the mock's own 2021 list
+        return names | {
+            "province_code": province or known.province_code,
+            "province_name": known.province_name,
+            "district_code": district or known.district_code,
+            "district_name": known.district_name,
+            "commune_name": known.name,
+        }
+    unit = commune_of(code, era)
+    if unit is None:
+        return names | {"district_code": district}
+    return names | {
+        "province_code": province or unit.province_code,
+        "province_name": unit.province_name,
+        "district_code": district or unit.district_code,
+        "district_name": unit.district_name,
+        "commune_name": unit.name,
+    }
 
 
 def _person(element: etree._Element | None) -> PersonRef | None:

@@ -20,6 +20,7 @@ from adapters.ngsp import (
     UpstreamRejected,
     soap,
 )
+from contracts.admin_eras import other_era_of
 from contracts.models import Address, HouseholdHead, PersonRef, Sex
 
 
@@ -93,7 +94,15 @@ async def test_live_dialect_is_read_into_the_canonical_citizen(upstream, client,
         commune_name="Phường 1",
         detail="12 Trần Hưng Đạo",
         country="VN",
+        era="2021",
+        other_era=other_era_of("22015", "2021"),
     )
+    other = citizen.permanent_address.other_era
+    assert other is not None
+    assert [(u.code, u.name, u.province_code) for u in other.units] == [
+        ("22015", "Phường Tuy Hòa", "66")
+    ]
+    assert other.partial is False  # old Phường 1 went wholly into new Phường Tuy Hòa
     assert citizen.hometown == Address(province_code="54", country="VN")
     assert citizen.father == PersonRef(
         full_name="NGUYỄN VĂN BÌNH",

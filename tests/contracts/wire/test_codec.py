@@ -185,3 +185,34 @@ def test_a_verify_request_writes_name_year_and_sex() -> None:
     assert texts["SoCMND"] == "221234567"
     assert texts["NgayThangNam"] == "19921122"
     assert texts["GioiTinh"] == "1"
+
+
+def test_a_2025_era_address_gets_names_and_both_eras_codes() -> None:
+    """Province of 34 + ward, no district: read as 2025, named, with every old ward merged in."""
+    content = (EXAMPLES / "lookup-found-2025.xml").read_bytes()
+    citizen = wire.parse_lookup(content, "054092000123")
+    assert citizen is not None
+    address = citizen.permanent_address
+    assert address is not None
+    assert address.era == "2025"
+    assert (address.province_code, address.province_name) == ("66", "Tỉnh Đắk Lắk")
+    assert (address.commune_code, address.commune_name) == ("22015", "Phường Tuy Hòa")
+    assert address.district_code is None
+    assert address.other_era is not None
+    assert address.other_era.era == "2021"
+    assert [u.code for u in address.other_era.units] == [
+        "22015", "22018", "22024", "22030", "22033", "22036", "22312", "22315",
+    ]  # fmt: skip
+    assert address.other_era.partial is True  # Phường 9 and two communes only partly
+    assert citizen.personal_id.startswith("054")  # ids keep the old birth-province digits
+
+
+def test_the_same_code_in_a_2021_address_is_another_place() -> None:
+    """22015 with district 555 is old Phường 1 of Tuy Hoà, whose whole went to new 22015."""
+    citizen = wire.parse_lookup((EXAMPLES / "lookup-found-live.xml").read_bytes())
+    assert citizen is not None
+    address = citizen.permanent_address
+    assert address is not None
+    assert (address.era, address.commune_name, address.district_code) == ("2021", "Phường 1", "555")
+    assert address.other_era is not None
+    assert [u.code for u in address.other_era.units] == ["22015"]
