@@ -42,6 +42,9 @@ def serve(
     envelope_style: Annotated[
         str | None, typer.Option(help="Answer envelope: wrapped (QCVN 109) or bare (Spring-WS).")
     ] = None,
+    data_era: Annotated[
+        str | None, typer.Option(help="Address codes: 2021, 2025 or mixed (per citizen).")
+    ] = None,
     seed: Annotated[int | None, typer.Option(help="Seed of the population.")] = None,
 ) -> None:
     """Serve the mock with uvicorn (settings also from LGSP_MOCK_* variables)."""
@@ -58,6 +61,7 @@ def serve(
         population_size=population_size,
         dialect=dialect,
         envelope_style=envelope_style,
+        data_era=data_era,
         seed=seed,
     )
     app = create_mock_app(settings)

@@ -14,6 +14,7 @@ from mocks.soap import (
     Operation,
     SoapRequest,
     dialect_for,
+    era_for,
     render_citizen,
     render_collection,
     render_household,
@@ -71,13 +72,15 @@ class PopulationService:
         population: Population,
         dialect: Callable[[], str],
         style: Callable[[], EnvelopeStyle] = lambda: "wrapped",
+        era: Callable[[], str] = lambda: "2021",
     ) -> None:
         self.population = population
         self._dialect = dialect
         self._style = style
+        self._era = era
         self._data_time = _DataTime()
-        # (number asked, dialect) -> rendered CongDan; answers repeat, rendering is the hot path
-        self._rendered: LRU[tuple[str, str], str] = LRU(_RENDERED_CACHE)
+        # (number asked, dialect, era) -> rendered CongDan; answers repeat, rendering is hot
+        self._rendered: LRU[tuple[str, str, str], str] = LRU(_RENDERED_CACHE)
 
     def answer(self, request: SoapRequest) -> tuple[bytes, str]:
         if request.operation == Operation.VERIFY:
@@ -87,14 +90,15 @@ class PopulationService:
         return self._lookup(request)
 
     def _lookup(self, request: SoapRequest) -> tuple[bytes, str]:
-        setting = self._dialect()
-        record = self._rendered.get((request.number, setting))
+        key = (request.number, self._dialect(), self._era())
+        record = self._rendered.get(key)
         if record is None:
             citizen = self.population.find(request.number)
             if citizen is None:
                 return render_collection("", 0, self._data_time.now(), self._style()), "not_found"
-            dialect = dialect_for(setting, citizen.personal_id)
-            record = self._rendered.put((request.number, setting), render_citizen(citizen, dialect))
+            dialect = dialect_for(key[1], citizen.personal_id)
+            era = era_for(key[2], citizen.personal_id)
+            record = self._rendered.put(key, render_citizen(citizen, dialect, era))
         return render_collection(record, 1, self._data_time.now(), self._style()), "ok"
 
     def _verify(self, request: SoapRequest) -> tuple[bytes, str]:

@@ -16,7 +16,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from mocks.faults import RuleSpec, parse_scenario
-from mocks.settings import Dialect, EnvelopeStyle
+from mocks.settings import DataEra, Dialect, EnvelopeStyle
 from mocks.state import MockState
 
 __all__ = ["admin_routes"]
@@ -40,6 +40,7 @@ class _ConfigPatch(BaseModel):
 
     dialect: Dialect | None = None
     envelope_style: EnvelopeStyle | None = None
+    data_era: DataEra | None = None
     token_lifetime_s: int | None = Field(None, ge=1)
 
 
@@ -107,6 +108,7 @@ class AdminApi:
                 "seed": settings.seed,
                 "dialect": self._state.dialect,
                 "envelope_style": self._state.envelope_style,
+                "data_era": self._state.data_era,
                 "population_path": settings.population_path,
                 "token_lifetime_s": self._state.tokens.lifetime_s,
                 "rules": len(self._state.faults.rules),
@@ -119,6 +121,7 @@ class AdminApi:
             {
                 "dialect": self._state.dialect,
                 "envelope_style": self._state.envelope_style,
+                "data_era": self._state.data_era,
                 "token_lifetime_s": self._state.tokens.lifetime_s,
             }
         )
@@ -132,6 +135,8 @@ class AdminApi:
             self._state.dialect = patch.dialect
         if patch.envelope_style is not None:
             self._state.envelope_style = patch.envelope_style
+        if patch.data_era is not None:
+            self._state.data_era = patch.data_era
         if patch.token_lifetime_s is not None:
             self._state.tokens.lifetime_s = patch.token_lifetime_s
         return await self.get_config(request)

@@ -9,6 +9,11 @@ as yyyy-MM-dd and addresses as one ``MaDonViHanhChinh``; ``live`` puts the whole
 in ``Ten``, writes yyyyMMdd plus ``Nam``, addresses as MaTinhThanh/MaQuanHuyen/MaPhuongXa, and
 leaves ``QuocTich`` empty. ``mixed`` picks one per citizen, always the same for the same citizen.
 
+Two data eras: ``2021`` addresses carry province, district and commune of the 63-province list;
+``2025`` ones (records updated since 01/7/2025) the province of 34 and the new ward, no district,
+in both dialects (the first candidate of the official conversion table where old→new is 1:N).
+``mixed`` picks one per citizen, always the same for the same citizen.
+
 Two envelope styles (``EnvelopeStyle``): ``wrapped`` puts the result in ``dan:<Op>Response`` and
 the data namespace (the QCVN 109 shape); ``bare`` puts it directly in the Body and in the service
 namespace, as the one public Spring-WS sample of this service answers.
@@ -17,16 +22,20 @@ namespace, as the one public Spring-WS sample of this service answers.
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 from typing import Literal
 
+from contracts.admin_eras import convert
 from contracts.wire import Operation, response_element
 from mocks.population import Address, Citizen, Household, HouseholdMember, PersonRef
 from mocks.population._keyed import mix
 from mocks.soap._xml import DAN_NS, DATA_NS, SOAP_NS, escape
 
 __all__ = [
+    "DataEra",
     "EnvelopeStyle",
     "dialect_for",
+    "era_for",
     "render_citizen",
     "render_collection",
     "render_household",
@@ -39,6 +48,26 @@ _OPEN = (
     f'xmlns:dan="{DAN_NS}"><soapenv:Header/><soapenv:Body>'
 )
 _CLOSE = "</soapenv:Body></soapenv:Envelope>"
+
+
+DataEra = Literal["2021", "2025", "mixed"]
+
+
+def era_for(setting: str, number: str) -> str:
+    """The era of one record's addresses: the setting, or for ``mixed`` a stable choice."""
+    if setting != "mixed":
+        return setting
+    return "2025" if mix(int(number) if number.isdigit() else 0) & 2 else "2021"
+
+
+@lru_cache(maxsize=16_384)
+def _in_2025(commune_code: str) -> tuple[str, str] | None:
+    """(province, ward) of a 2021 commune since 01/7/2025; None when the table has no row."""
+    conversion = convert(commune_code, "2021")
+    if conversion is None or not conversion.candidates:
+        return None
+    ward = conversion.candidates[0]
+    return ward.province_code, ward.code
 
 
 def dialect_for(setting: str, number: str) -> str:
@@ -87,9 +116,12 @@ def _birth(born: date, year_only: bool, live: bool) -> str:
     return f"<NgayThangNamSinh><NgayThangNam>{born.isoformat()}</NgayThangNam></NgayThangNamSinh>"
 
 
-def _address(name: str, place: Address, live: bool) -> str:
+def _address(name: str, place: Address, live: bool, era: str = "2021") -> str:
     tail = _el("ChiTiet", place.detail) + _code("QuocGia", place.country)
-    if live:
+    new = _in_2025(place.commune_code) if era == "2025" else None
+    if new is not None:
+        codes = f"<MaTinhThanh>{new[0]}</MaTinhThanh><MaPhuongXa>{new[1]}</MaPhuongXa>"
+    elif live:
         codes = (
             f"<MaTinhThanh>{place.province_code}</MaTinhThanh>"
             f"<MaQuanHuyen>{place.district_code}</MaQuanHuyen>"
@@ -133,7 +165,7 @@ def _full_name(citizen: Citizen, live: bool) -> str:
     )
 
 
-def _citizen(citizen: Citizen, live: bool) -> str:
+def _citizen(citizen: Citizen, live: bool, era: str) -> str:
     return "".join(
         (
             "<CongDan>",
@@ -146,10 +178,10 @@ def _citizen(citizen: Citizen, live: bool) -> str:
             f"<TinhTrangHonNhan>{citizen.marital_status_code}</TinhTrangHonNhan>",
             f"<NhomMau>{citizen.blood_group_code}</NhomMau>",
             _birth(citizen.birth_date, citizen.year_only, live),
-            _address("NoiDangKyKhaiSinh", citizen.birth_registration_place, live),
-            _address("QueQuan", citizen.hometown, live),
-            _address("ThuongTru", citizen.permanent_address, live),
-            _address("NoiOHienTai", citizen.current_address, live),
+            _address("NoiDangKyKhaiSinh", citizen.birth_registration_place, live, era),
+            _address("QueQuan", citizen.hometown, live, era),
+            _address("ThuongTru", citizen.permanent_address, live, era),
+            _address("NoiOHienTai", citizen.current_address, live, era),
             _code("QuocTich", "" if live else citizen.nationality),
             _person("Cha", citizen.father, live),
             _person("Me", citizen.mother, live),
@@ -162,9 +194,9 @@ def _citizen(citizen: Citizen, live: bool) -> str:
     )
 
 
-def render_citizen(citizen: Citizen, dialect: str) -> str:
-    """One ``CongDan`` element in the ``qcvn`` or ``live`` dialect."""
-    return _citizen(citizen, dialect == "live")
+def render_citizen(citizen: Citizen, dialect: str, era: str = "2021") -> str:
+    """One ``CongDan`` element in the ``qcvn`` or ``live`` dialect, addresses in ``era``."""
+    return _citizen(citizen, dialect == "live", era)
 
 
 def render_lookup(

@@ -7,6 +7,7 @@ import pytest
 from lxml import etree
 
 from contracts import wire
+from contracts.suite.ngsp._soap import xsd_errors
 from mocks.population import Citizen, Population
 from tests.mocks.conftest import CREDENTIALS
 from tests.mocks.soap import HOUSEHOLD, LOOKUP, VERIFY, soap_request
@@ -76,3 +77,27 @@ async def test_request_suffixed_operation_elements_are_answered(
     found = wire.parse_lookup(response.content, citizen.personal_id)
     assert found is not None
     assert found.personal_id == citizen.personal_id
+
+
+@pytest.mark.parametrize("dialect", ["qcvn", "live"])
+async def test_2025_era_records_read_with_both_eras_codes(
+    mock_client: httpx.AsyncClient, bearer: dict[str, str], citizen: Citizen, dialect: str
+) -> None:
+    """data_era 2025: province of 34 + new ward, no district; the codec names both eras."""
+    config = {"data_era": "2025", "dialect": dialect}
+    assert (await mock_client.patch("/__admin/config", json=config)).status_code == 200
+    body = soap_request(number=citizen.personal_id)
+    content = (await mock_client.post(PATH, content=body, headers=bearer)).content
+    assert b"<MaQuanHuyen>" not in content
+    assert xsd_errors(etree.fromstring(content)) == []  # the 2025 structure fits QCVN 109
+    found = wire.parse_lookup(content, citizen.personal_id)
+    assert found is not None
+    address = found.permanent_address
+    assert address is not None
+    assert address.era == "2025"
+    assert address.district_code is None
+    assert address.commune_name
+    assert address.province_name
+    assert address.other_era is not None
+    old = citizen.permanent_address.commune_code
+    assert old in {u.code for u in address.other_era.units}  # back to the 2021 commune
