@@ -123,11 +123,13 @@ class RunReport:
         verdicts = []
         for label, concern in self.aspects:
             mine = [r for r in self.results if r.concern is concern]
-            ran = [r for r in mine if r.status is not Status.SKIPPED]
+            unrun = [r for r in mine if r.status is Status.SKIPPED and r.required]
             if any(r.status is Status.FAILED for r in mine):
                 verdicts.append((label, "failed"))
+            elif unrun or all(r.status is Status.SKIPPED for r in mine):
+                verdicts.append((label, "not run"))  # a required check (or every one) did not run
             else:
-                verdicts.append((label, "passed" if ran and len(ran) == len(mine) else "not run"))
+                verdicts.append((label, "passed"))
         return verdicts
 
     def counts(self) -> dict[Status, int]:

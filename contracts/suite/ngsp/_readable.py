@@ -105,3 +105,41 @@ def readable_fault(ctx: NgspContext) -> None:
     assert fault is not None  # noqa: S101 - narrowed by expect
     expect(fault.fault_class == "Client", f"fault class {fault.fault_class}, expected Client")
     expect(fault.code == "302", f"MaLoi {fault.code}, expected 302")
+
+
+@check(
+    "ngsp.readable-eras",
+    R,
+    "The gateway reads addresses of both administrative eras",
+    "With the mock serving 2021 and then 2025 address codes (data_era), the codec reads the "
+    "same citizen's address in each era with names and the other era's codes.",
+    needs=("citizen", "mock"),
+    required=False,
+)
+def readable_eras(ctx: NgspContext) -> None:
+    if ctx.mock is None:
+        raise CheckFailed("no mock admin")
+    before = ctx.mock.get("/__admin/config").json().get("data_era", "2021")
+    try:
+        seen = {era: _address_era(ctx, era) for era in ("2021", "2025")}
+    finally:
+        ctx.mock.patch("/__admin/config", json={"data_era": before})
+    expect(seen == {"2021": "2021", "2025": "2025"}, f"addresses read as eras {seen}")
+
+
+def _address_era(ctx: NgspContext, era: str) -> str | None:
+    assert ctx.mock is not None  # noqa: S101 - checked by the caller
+    switched = ctx.mock.patch("/__admin/config", json={"data_era": era})
+    expect(switched.status_code == 200, f"the mock could not switch to data_era {era}")
+    try:
+        citizen = wire.parse_lookup(
+            _ok(ctx.soap(LOOKUP, subject_of(ctx))), str(ctx.facts["citizen"])
+        )
+    except (wire.WireError, wire.WireFault) as exc:
+        raise _unreadable(exc) from exc
+    address = None if citizen is None else citizen.permanent_address
+    expect(address is not None, "the citizen has no permanent address")
+    assert address is not None  # noqa: S101 - narrowed by expect
+    expect(bool(address.commune_name and address.province_name), f"{era} address not named")
+    expect(address.other_era is not None, f"{era} address has no other-era codes")
+    return address.era
