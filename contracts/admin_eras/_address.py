@@ -18,7 +18,9 @@ __all__ = ["address_era", "commune_of", "other_era_of"]
 _CACHE = 32_768  # every commune of both eras fits: a look-up resolves four addresses
 
 
+@lru_cache(maxsize=_CACHE)
 def address_era(province: str | None, district: str | None, commune: str) -> Era | None:
+    """The era of an address's codes (cached: a look-up reads four addresses)."""
     if district:
         return "2021" if unit(commune, "2021") is not None else None
     if province:

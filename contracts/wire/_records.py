@@ -53,10 +53,16 @@ def fields(parent: etree._Element | None) -> dict[str, etree._Element]:
     found: dict[str, etree._Element] = {}
     if parent is None:
         return found
-    for element in parent:
-        name = _name_of(element.tag)
-        if name is not None:
-            found.setdefault(name, element)
+    for element in parent:  # _name_of, inlined: a call per element was a third of this loop
+        tag = element.tag
+        if not isinstance(tag, str):
+            continue
+        if tag.startswith(_DATA_PREFIX):
+            found.setdefault(tag[_DATA_CUT:], element)
+        elif tag.startswith(_DAN_PREFIX):
+            found.setdefault(tag[_DAN_CUT:], element)
+        elif tag[:1] != "{":
+            found.setdefault(tag, element)
     return found
 
 
