@@ -14,11 +14,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "Address",
+    "AdminEra",
+    "AdminUnitEntry",
+    "AdminUnitRef",
     "Citizen",
     "ClientGrants",
     "Household",
     "HouseholdHead",
     "HouseholdMember",
+    "OtherEraUnits",
     "PersonRef",
     "Problem",
     "Sex",
@@ -49,8 +53,47 @@ class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+AdminEra = Literal["2021", "2025"]
+
+
+class AdminUnitRef(_Model):
+    """An administrative unit of one era: 2021 (63 provinces, districts) or 2025 (34, none)."""
+
+    era: AdminEra
+    code: str = Field(description="2 digits province, 3 district (2021 only), 5 ward/commune.")
+    name: str
+    level: Literal["province", "district", "commune"]
+    parent_code: str | None = Field(
+        None, description="The district of a 2021 commune; the province otherwise; none for one."
+    )
+    province_code: str
+    province_name: str
+    district_code: str | None = None
+    district_name: str | None = None
+
+
+class OtherEraUnits(_Model):
+    """What the official conversion table of 01/7/2025 gives in the other era."""
+
+    era: AdminEra
+    units: tuple[AdminUnitRef, ...] = Field(
+        description="Every candidate: old→new can be 1:N (part of a ward went to each)."
+    )
+    partial: bool = Field(
+        description="True when the table does not determine one whole answer: several "
+        "candidates, a part-merge, or nothing."
+    )
+
+
+class AdminUnitEntry(_Model):
+    """A unit and its other-era counterparts (the shared catalogue, danh mục dùng chung)."""
+
+    unit: AdminUnitRef
+    other_era: OtherEraUnits
+
+
 class Address(_Model):
-    """An address (ThuongTru, NoiOHienTai, QueQuan, NoiDangKyKhaiSinh); 2021 GSO codes."""
+    """An address (ThuongTru, NoiOHienTai, QueQuan, NoiDangKyKhaiSinh), in either era's codes."""
 
     province_code: str | None = Field(None, description="MaTinhThanh, 2 digits.", examples=["54"])
     province_name: str | None = None
@@ -62,6 +105,14 @@ class Address(_Model):
     commune_name: str | None = None
     detail: str | None = Field(None, description="ChiTiet: street, hamlet, house number.")
     country: str | None = Field(None, description="QuocGia, ISO 3166-1 alpha-2.", examples=["VN"])
+    era: AdminEra | None = Field(
+        None,
+        description="Which era the codes belong to: 2021 (with a district) or 2025 (province "
+        "of 34 + ward, no district). None when the codes are unknown in both.",
+    )
+    other_era: OtherEraUnits | None = Field(
+        None, description="The commune in the other era's codes, as the official table gives it."
+    )
 
 
 class PersonRef(_Model):

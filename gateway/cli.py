@@ -18,6 +18,7 @@ import typer
 import uvicorn
 from fastapi import FastAPI
 
+from contracts.admin_eras.cli import admin_units_app
 from contracts.suite.cli import contract_app
 from gateway.audit.cli import audit_app
 from gateway.jobs.cli import jobs_app, verify_batch
@@ -141,6 +142,7 @@ app.add_typer(audit_app, name="audit", help="Verify, search, export and purge th
 app.add_typer(maintenance_app, name="maintenance")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(contract_app, name="contract")
+app.add_typer(admin_units_app, name="admin-units")
 app.command("verify-batch")(verify_batch)
 
 

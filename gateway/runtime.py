@@ -72,6 +72,7 @@ def ngsp_config(settings: Settings) -> NgspConfig:
         population_path=settings.ngsp_population_path,
         token_path=settings.ngsp_token_path,
         integration_code=settings.ngsp_integration_code,
+        request_suffix=settings.ngsp_request_suffix,
         **{name: getattr(settings, f"ngsp_{name}") for name in _RESILIENCE_SETTINGS},
     )
 

@@ -19,6 +19,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from contracts.wire import RequestSuffix
+
 __all__ = ["DEV_SECRETS", "Settings", "SettingsError", "load_settings", "settings_problems"]
 
 DEV_SIGNING_KEY = "dev-only-token-signing-key-change-me"
@@ -46,6 +48,10 @@ class Settings(BaseSettings):
     ngsp_population_path: str = "/dancu/1.0/CongDan"
     ngsp_token_path: str = "/token"  # noqa: S105 -- a URL path
     ngsp_integration_code: str = Field("LGSP-PY", description="MaTichHop sent on every request.")
+    ngsp_request_suffix: RequestSuffix = Field(
+        "",
+        description='Operation element name: "" (TraCuuThongTinCongDan) or "Request" (…Request).',
+    )
     ngsp_transport: Literal["aiohttp", "httpx"] = "aiohttp"
     ngsp_max_connections: int = Field(100, ge=1)
     ngsp_attempt_timeout_s: float = Field(3.0, gt=0, description="Limit of one attempt.")

@@ -39,6 +39,12 @@ def serve(
     ] = None,
     population_size: Annotated[int | None, typer.Option(help="Number of citizens.")] = None,
     dialect: Annotated[str | None, typer.Option(help=_DIALECT_HELP)] = None,
+    envelope_style: Annotated[
+        str | None, typer.Option(help="Answer envelope: wrapped (QCVN 109) or bare (Spring-WS).")
+    ] = None,
+    data_era: Annotated[
+        str | None, typer.Option(help="Address codes: 2021, 2025 or mixed (per citizen).")
+    ] = None,
     seed: Annotated[int | None, typer.Option(help="Seed of the population.")] = None,
 ) -> None:
     """Serve the mock with uvicorn (settings also from LGSP_MOCK_* variables)."""
@@ -54,6 +60,8 @@ def serve(
         scenario=scenario,
         population_size=population_size,
         dialect=dialect,
+        envelope_style=envelope_style,
+        data_era=data_era,
         seed=seed,
     )
     app = create_mock_app(settings)

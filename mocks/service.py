@@ -10,9 +10,11 @@ from contracts.matching import Strategy, dates_match, names_match
 from mocks.lru import LRU
 from mocks.population import Citizen, Population
 from mocks.soap import (
+    EnvelopeStyle,
     Operation,
     SoapRequest,
     dialect_for,
+    era_for,
     render_citizen,
     render_collection,
     render_household,
@@ -61,12 +63,20 @@ def verify_matches(citizen: Citizen, request: SoapRequest) -> bool:
 class PopulationService:
     """Answers a parsed request with the body of a 200 and an outcome word for the journal."""
 
-    def __init__(self, population: Population, dialect: Callable[[], str]) -> None:
+    def __init__(
+        self,
+        population: Population,
+        dialect: Callable[[], str],
+        style: Callable[[], EnvelopeStyle] = lambda: "wrapped",
+        era: Callable[[], str] = lambda: "2021",
+    ) -> None:
         self.population = population
         self._dialect = dialect
+        self._style = style
+        self._era = era
         self._data_time = _DataTime()
-        # (number asked, dialect) -> rendered CongDan; answers repeat, rendering is the hot path
-        self._rendered: LRU[tuple[str, str], str] = LRU(_RENDERED_CACHE)
+        # (number asked, dialect, era) -> rendered CongDan; answers repeat, rendering is hot
+        self._rendered: LRU[tuple[str, str, str], str] = LRU(_RENDERED_CACHE)
 
     def answer(self, request: SoapRequest) -> tuple[bytes, str]:
         if request.operation == Operation.VERIFY:
@@ -76,23 +86,24 @@ class PopulationService:
         return self._lookup(request)
 
     def _lookup(self, request: SoapRequest) -> tuple[bytes, str]:
-        setting = self._dialect()
-        record = self._rendered.get((request.number, setting))
+        key = (request.number, self._dialect(), self._era())
+        record = self._rendered.get(key)
         if record is None:
             citizen = self.population.find(request.number)
             if citizen is None:
-                return render_collection("", 0, self._data_time.now()), "not_found"
-            dialect = dialect_for(setting, citizen.personal_id)
-            record = self._rendered.put((request.number, setting), render_citizen(citizen, dialect))
-        return render_collection(record, 1, self._data_time.now()), "ok"
+                return render_collection("", 0, self._data_time.now(), self._style()), "not_found"
+            dialect = dialect_for(key[1], citizen.personal_id)
+            era = era_for(key[2], citizen.personal_id)
+            record = self._rendered.put(key, render_citizen(citizen, dialect, era))
+        return render_collection(record, 1, self._data_time.now(), self._style()), "ok"
 
     def _verify(self, request: SoapRequest) -> tuple[bytes, str]:
         citizen = self.population.find(request.number)
         exists = citizen is not None and verify_matches(citizen, request)
-        return render_verify(exists), "verified" if exists else "not_verified"
+        return render_verify(exists, self._style()), "verified" if exists else "not_verified"
 
     def _household(self, request: SoapRequest) -> tuple[bytes, str]:
         household = self.population.household(request.number)
         number = request.number if household is None else household.head.personal_id
-        body = render_household(household, dialect_for(self._dialect(), number))
+        body = render_household(household, dialect_for(self._dialect(), number), self._style())
         return body, "not_found" if household is None else "ok"

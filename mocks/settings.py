@@ -1,7 +1,8 @@
 """Settings of the mock national side: one validated object, environment prefix ``LGSP_MOCK_``.
 
 Every setting can also be given on the command line of ``lgsp mock`` or changed at run time for
-the few that make sense live (dialect, token lifetime) through ``PATCH /__admin/config``.
+the few that make sense live (dialect, envelope style, data era, token lifetime) through
+``PATCH /__admin/config``.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Dialect", "MockSettings"]
+__all__ = ["DataEra", "Dialect", "EnvelopeStyle", "MockSettings"]
 
 Dialect = Literal["qcvn", "live", "mixed"]
+EnvelopeStyle = Literal["wrapped", "bare"]
+DataEra = Literal["2021", "2025", "mixed"]
 
 
 class MockSettings(BaseSettings):
@@ -28,6 +31,16 @@ class MockSettings(BaseSettings):
     seed: int = Field(2021, description="Seed of the synthetic population: same seed, same people.")
     dialect: Dialect = Field(
         "mixed", description="Answer shape: qcvn, live, or mixed (chosen per citizen)."
+    )
+    envelope_style: EnvelopeStyle = Field(
+        "wrapped",
+        description="Answer envelope: wrapped in <Op>Response (QCVN 109) or bare in the Body, "
+        "in the service namespace (Spring-WS).",
+    )
+    data_era: DataEra = Field(
+        "2021",
+        description="Address codes: 2021 (63 provinces, districts), 2025 (34 provinces + new "
+        "ward, no district) or mixed (chosen per citizen).",
     )
     consumer_key: str = "lgsp-dev-key"
     consumer_secret: str = "lgsp-dev-secret"  # noqa: S105 -- the documented dev default

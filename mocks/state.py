@@ -15,7 +15,7 @@ from mocks.faults import FaultEngine, Scenario, load_scenario
 from mocks.journal import Journal
 from mocks.population import Population
 from mocks.service import PopulationService
-from mocks.settings import Dialect, MockSettings
+from mocks.settings import DataEra, Dialect, EnvelopeStyle, MockSettings
 from mocks.tokens import TokenStore
 
 __all__ = ["MockState"]
@@ -25,6 +25,8 @@ class MockState:
     def __init__(self, settings: MockSettings, clock: Callable[[], float] = time.monotonic) -> None:
         self.settings = settings
         self.dialect: Dialect = settings.dialect
+        self.envelope_style: EnvelopeStyle = settings.envelope_style
+        self.data_era: DataEra = settings.data_era
         self.tokens = TokenStore(
             settings.consumer_key, settings.consumer_secret, settings.token_lifetime_s, clock
         )
@@ -41,7 +43,12 @@ class MockState:
 
     @cached_property
     def service(self) -> PopulationService:
-        return PopulationService(self.population, lambda: self.dialect)
+        return PopulationService(
+            self.population,
+            lambda: self.dialect,
+            lambda: self.envelope_style,
+            lambda: self.data_era,
+        )
 
     def apply(self, scenario: Scenario) -> list[str]:
         """Replace the fault rules with the scenario's and apply its configuration."""
@@ -58,11 +65,13 @@ class MockState:
         self.hangs_released = asyncio.Event()
 
     def reset(self) -> None:
-        """Back to start: no rules, empty journal, no tokens, configured dialect and lifetime."""
+        """Back to start: no rules, journal or tokens; configured dialect, style, era, lifetime."""
         self.faults.clear()
         self.journal.reset()
         self.release_hangs()
         self.dialect = self.settings.dialect
+        self.envelope_style = self.settings.envelope_style
+        self.data_era = self.settings.data_era
         self.tokens = TokenStore(
             self.settings.consumer_key,
             self.settings.consumer_secret,

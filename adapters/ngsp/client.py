@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
+from functools import partial
 from typing import Generic, TypeVar, cast
 
 import httpx
@@ -158,7 +159,7 @@ class NgspClient:
     async def lookup_citizen(self, number: str, ctx: CallContext) -> Citizen | None:
         """The citizen with this personal id or CMND; None when the database has no such citizen."""
         request = self._request(soap.Operation.LOOKUP, number, ctx)
-        return await self._call(request, ctx, soap.parse_lookup)
+        return await self._call(request, ctx, partial(soap.parse_lookup, number=number))
 
     async def verify_citizen(
         self,
@@ -185,7 +186,7 @@ class NgspClient:
     async def household(self, number: str, ctx: CallContext) -> Household | None:
         """The household of the citizen with this number; None when there is none."""
         request = self._request(soap.Operation.HOUSEHOLD, number, ctx)
-        return await self._call(request, ctx, soap.parse_household)
+        return await self._call(request, ctx, partial(soap.parse_household, number=number))
 
     def _request(
         self,
@@ -212,7 +213,7 @@ class NgspClient:
     ) -> _T:
         call = _Call(
             operation=request.operation,
-            body=soap.build_request(request),
+            body=soap.build_request(request, self.config.request_suffix),
             ctx=ctx,
             deadline=Deadline(self._clock, self.config.deadline_s),
             parse=parse,

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from contracts.wire import RequestSuffix
+
 __all__ = ["NgspConfig"]
 
 
@@ -20,6 +22,9 @@ class NgspConfig:
     population_path: str = "/dancu/1.0/CongDan"
     token_path: str = "/token"  # noqa: S105 -- a URL path, not a secret
     integration_code: str = "LGSP"
+    # The operation element's name: "" (TraCuuThongTinCongDan) or "Request" (…Request), as the
+    # deployment's national side expects (docs/wire-format.md).
+    request_suffix: RequestSuffix = ""
     token_refresh_margin_s: float = 60.0
     # --- time: one attempt, and the whole call including retries and waits
     attempt_timeout_s: float = 3.0

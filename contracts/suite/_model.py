@@ -37,6 +37,7 @@ class Concern(StrEnum):
     CONNECTIVITY = "connectivity"
     SECURITY = "security"
     DATA_CONTRACT = "data contract"
+    READABILITY = "readable by this gateway"
     RESILIENCE = "resilience"
     AUDIT = "audit"
     OPERATIONS = "operations"
@@ -96,6 +97,9 @@ class RunReport:
     results: list[CheckResult] = field(default_factory=list)
     title: str = "LGSP go-live readiness report"
     verdicts: tuple[str, str] = ("READY FOR GO-LIVE", "NOT READY")
+    # Separate verdicts over one concern each, e.g. verify-ngsp's "readable by this gateway" and
+    # "conforms to the QCVN 109 XSDs": a national side can pass one and fail the other.
+    aspects: tuple[tuple[str, Concern], ...] = ()
 
     @property
     def failed(self) -> list[CheckResult]:
@@ -114,6 +118,20 @@ class RunReport:
     def verdict(self) -> str:
         return self.verdicts[0] if self.ready else self.verdicts[1]
 
+    def aspect_verdicts(self) -> list[tuple[str, str]]:
+        """(label, "passed" / "failed" / "not run") for each aspect of the run."""
+        verdicts = []
+        for label, concern in self.aspects:
+            mine = [r for r in self.results if r.concern is concern]
+            unrun = [r for r in mine if r.status is Status.SKIPPED and r.required]
+            if any(r.status is Status.FAILED for r in mine):
+                verdicts.append((label, "failed"))
+            elif unrun or all(r.status is Status.SKIPPED for r in mine):
+                verdicts.append((label, "not run"))  # a required check (or every one) did not run
+            else:
+                verdicts.append((label, "passed"))
+        return verdicts
+
     def counts(self) -> dict[Status, int]:
         return {status: sum(r.status is status for r in self.results) for status in Status}
 
@@ -129,6 +147,8 @@ class RunReport:
         if self.missing_required:
             names = ", ".join(r.check_id for r in self.missing_required)
             text += f" Required but not run: {names}."
+        for label, verdict in self.aspect_verdicts():
+            text += f" {label[:1].upper()}{label[1:]}: {verdict}."
         return text
 
     def environment_rows(self) -> dict[str, str]:

@@ -22,6 +22,7 @@ from contracts.suite._runner import run_suite
 from contracts.suite.diff import diff_openapi
 from contracts.suite.ngsp import NgspConfig, verify_ngsp
 from contracts.suite.reports import write_reports
+from contracts.wire import RequestSuffix
 
 __all__ = ["EXIT_FAILED", "EXIT_INCOMPLETE", "contract_app", "exit_code"]
 
@@ -164,6 +165,13 @@ def verify_ngsp_command(
         str, typer.Option(help="SOAP endpoint path.")
     ] = "/dancu/1.0/CongDan",
     token_path: Annotated[str, typer.Option(help="Token endpoint path.")] = "/token",  # noqa: S107 -- a URL path, not a secret
+    request_suffix: Annotated[
+        str,
+        typer.Option(
+            envvar="LGSP_NGSP_REQUEST_SUFFIX",
+            help='Operation element suffix: "" or "Request" (as the gateway is configured).',
+        ),
+    ] = "",
     report_dir: Annotated[Path | None, typer.Option(help="Also write the reports here.")] = None,
 ) -> None:
     """Check an NGSP endpoint (the mock or a real one) against the XSDs and the token contract."""
@@ -176,6 +184,7 @@ def verify_ngsp_command(
         mock_admin_url=mock_admin.rstrip("/") if mock_admin else None,
         population_path=population_path,
         token_path=token_path,
+        request_suffix=_suffix(request_suffix),
     )
     report = verify_ngsp(config)
     if report_dir is not None:
@@ -183,6 +192,12 @@ def verify_ngsp_command(
             _console.print(f"{kind:>8}: {path}")
     _print_report(report)
     raise typer.Exit(exit_code(report))
+
+
+def _suffix(value: str) -> RequestSuffix:
+    if value not in ("", "Request"):
+        raise typer.BadParameter('--request-suffix must be "" or "Request"')
+    return "Request" if value else ""
 
 
 @contract_app.command("diff-openapi")

@@ -16,7 +16,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from mocks.faults import RuleSpec, parse_scenario
-from mocks.settings import Dialect
+from mocks.settings import DataEra, Dialect, EnvelopeStyle
 from mocks.state import MockState
 
 __all__ = ["admin_routes"]
@@ -39,6 +39,8 @@ class _ConfigPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     dialect: Dialect | None = None
+    envelope_style: EnvelopeStyle | None = None
+    data_era: DataEra | None = None
     token_lifetime_s: int | None = Field(None, ge=1)
 
 
@@ -105,6 +107,8 @@ class AdminApi:
                 "households": self._state.population.census.households,
                 "seed": settings.seed,
                 "dialect": self._state.dialect,
+                "envelope_style": self._state.envelope_style,
+                "data_era": self._state.data_era,
                 "population_path": settings.population_path,
                 "token_lifetime_s": self._state.tokens.lifetime_s,
                 "rules": len(self._state.faults.rules),
@@ -114,7 +118,12 @@ class AdminApi:
 
     async def get_config(self, _: Request) -> JSONResponse:
         return JSONResponse(
-            {"dialect": self._state.dialect, "token_lifetime_s": self._state.tokens.lifetime_s}
+            {
+                "dialect": self._state.dialect,
+                "envelope_style": self._state.envelope_style,
+                "data_era": self._state.data_era,
+                "token_lifetime_s": self._state.tokens.lifetime_s,
+            }
         )
 
     async def patch_config(self, request: Request) -> JSONResponse:
@@ -124,6 +133,10 @@ class AdminApi:
             return _error(400, str(exc))
         if patch.dialect is not None:
             self._state.dialect = patch.dialect
+        if patch.envelope_style is not None:
+            self._state.envelope_style = patch.envelope_style
+        if patch.data_era is not None:
+            self._state.data_era = patch.data_era
         if patch.token_lifetime_s is not None:
             self._state.tokens.lifetime_s = patch.token_lifetime_s
         return await self.get_config(request)

@@ -2,7 +2,10 @@
 
 from mocks.soap._faults import FAULT_NAMES, SoapFault, render_fault
 from mocks.soap._render import (
+    DataEra,
+    EnvelopeStyle,
     dialect_for,
+    era_for,
     render_citizen,
     render_collection,
     render_household,
@@ -18,10 +21,13 @@ __all__ = [
     "FAULT_NAMES",
     "OPERATIONS",
     "SOAP_NS",
+    "DataEra",
+    "EnvelopeStyle",
     "Operation",
     "SoapFault",
     "SoapRequest",
     "dialect_for",
+    "era_for",
     "parse_request",
     "render_citizen",
     "render_collection",

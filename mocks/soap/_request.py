@@ -13,19 +13,16 @@ from datetime import date
 
 from lxml import etree
 
+from contracts.wire import OPERATIONS, Operation
 from mocks.soap._faults import SoapFault
 from mocks.soap._xml import DAN_NS, SOAP_NS
 
 __all__ = ["OPERATIONS", "Operation", "SoapRequest", "parse_request"]
 
 
-class Operation:
-    LOOKUP = "TraCuuThongTinCongDan"
-    VERIFY = "XacThucThongTinCongDan"
-    HOUSEHOLD = "CungCapThongTinHoGiaDinh"
-
-
-OPERATIONS = frozenset({Operation.LOOKUP, Operation.VERIFY, Operation.HOUSEHOLD})
+# Deployments name the operation element TraCuuThongTinCongDan or TraCuuThongTinCongDanRequest
+# (docs/wire-format.md); the mock accepts both, as a tolerant national side would.
+_REQUEST_SUFFIX = "Request"
 _HEADER_FIELDS = ("MaYeuCau", "MaDVC", "MaTichHop", "MaCanBo")
 _AGENCY = re.compile(r"\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}")
 _DIGITS = re.compile(r"[0-9]+")
@@ -90,6 +87,7 @@ def parse_request(body: bytes) -> SoapRequest:
     """The request in ``body``; raises :class:`SoapFault` with the national side's code."""
     element = _operation_element(body)
     namespace, operation = _split(str(element.tag))
+    operation = operation.removesuffix(_REQUEST_SUFFIX)
     if namespace != DAN_NS or operation not in OPERATIONS:
         raise SoapFault(302, f"Thao tác không được hỗ trợ: {operation}")
     fields = _fields(element)

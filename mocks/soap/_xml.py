@@ -1,12 +1,10 @@
-"""Namespaces and the one escaping helper shared by the SOAP parser and renderers."""
+"""Namespaces (from the shared wire codec) and the one escaping helper of parser and renderers."""
 
 from __future__ import annotations
 
-__all__ = ["DAN_NS", "DATA_NS", "SOAP_NS", "escape"]
+from contracts.wire import DAN_NS, DATA_NS, SOAP_NS
 
-SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
-DAN_NS = "http://dancuquocgia.bca"
-DATA_NS = "http://www.mic.gov.vn/dancu/1.0"
+__all__ = ["DAN_NS", "DATA_NS", "SOAP_NS", "escape"]
 
 
 def escape(text: str) -> str:

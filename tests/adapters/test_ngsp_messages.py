@@ -20,6 +20,7 @@ from adapters.ngsp import (
     UpstreamRejected,
     soap,
 )
+from contracts.admin_eras import other_era_of
 from contracts.models import Address, HouseholdHead, PersonRef, Sex
 
 
@@ -93,7 +94,15 @@ async def test_live_dialect_is_read_into_the_canonical_citizen(upstream, client,
         commune_name="Phường 1",
         detail="12 Trần Hưng Đạo",
         country="VN",
+        era="2021",
+        other_era=other_era_of("22015", "2021"),
     )
+    other = citizen.permanent_address.other_era
+    assert other is not None
+    assert [(u.code, u.name, u.province_code) for u in other.units] == [
+        ("22015", "Phường Tuy Hòa", "66")
+    ]
+    assert other.partial is False  # old Phường 1 went wholly into new Phường Tuy Hòa
     assert citizen.hometown == Address(province_code="54", country="VN")
     assert citizen.father == PersonRef(
         full_name="NGUYỄN VĂN BÌNH",
@@ -323,3 +332,55 @@ def test_ctx_type_is_what_the_gateway_builds():
     ctx = CallContext(request_id="r", purpose_code="p", officer_id="o")
     assert (ctx.agency_code, ctx.traceparent, ctx.attempts, ctx.upstream_ms) == (None, None, 0, 0)
     assert isinstance(NgspClient, type)
+
+
+@pytest.mark.parametrize(
+    ("variant", "canonical"),
+    [
+        pytest.param("lookup-found-bare-spring.xml", "lookup-found-live.xml", id="bare"),
+        pytest.param("lookup-not-found-bare.xml", "lookup-not-found.xml", id="bare-not-found"),
+        pytest.param("household-found-bare.xml", "household-found.xml", id="household-bare"),
+    ],
+)
+async def test_bare_answers_read_like_wrapped_ones(upstream, client, ctx, variant, canonical):
+    """Issue 17: a Spring-WS NGSP answers without the <Op>Response wrapper; nothing changes."""
+    call = client.household if variant.startswith("household") else client.lookup_citizen
+    upstream.token()
+    upstream.answer(variant)
+    upstream.answer(canonical)
+
+    assert await call("054092000123", ctx) == await call("054092000123", ctx)
+
+
+async def test_the_public_bare_verify_sample_is_true(upstream, client, ctx):
+    upstream.token()
+    upstream.answer("verify-true-bare-spring.xml")
+
+    assert await client.verify_citizen("054092000123", ctx, full_name="A", birth_year=1992)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["lookup-wrong-person.xml", "lookup-unknown-root.xml", "lookup-impossible-date.xml"],
+)
+async def test_answers_that_must_be_refused_are_protocol_errors(upstream, client, ctx, answer):
+    """Another citizen's record, an unknown body element, an impossible date: never served."""
+    upstream.token()
+    upstream.answer(answer)
+
+    with pytest.raises(UpstreamProtocolError) as caught:
+        await client.lookup_citizen("054092000123", ctx)
+
+    assert "054092000" not in caught.value.reason  # no number in the reason
+
+
+async def test_request_suffix_setting_names_the_operation_element(
+    upstream, make_client, ctx, golden
+):
+    upstream.token()
+    upstream.answer("lookup-not-found.xml")
+
+    await make_client(request_suffix="Request").lookup_citizen("054092000123", ctx)
+
+    (request,) = upstream.soap_requests()
+    assert _canonical(request.content) == _canonical(golden("lookup-request-suffixed.xml"))

@@ -129,12 +129,15 @@ async def test_info_and_config(mock_client: httpx.AsyncClient) -> None:
 
 async def test_reset_restores_the_start_state(mock_client: httpx.AsyncClient) -> None:
     await mock_client.post("/__admin/faults", json={"action": {"kind": "reset"}})
-    await mock_client.patch("/__admin/config", json={"dialect": "live", "token_lifetime_s": 9})
+    patch = {"dialect": "live", "envelope_style": "bare", "data_era": "2025", "token_lifetime_s": 9}
+    assert (await mock_client.patch("/__admin/config", json=patch)).json() == patch
     await mock_client.get("/__admin/citizens/sample")
     assert (await mock_client.post("/__admin/reset")).status_code == 204
     assert (await mock_client.get("/__admin/faults")).json() == {"faults": []}
     assert (await mock_client.get("/__admin/config")).json() == {
         "dialect": "mixed",
+        "envelope_style": "wrapped",
+        "data_era": "2021",
         "token_lifetime_s": 3600,
     }
     assert (await mock_client.get("/__admin/journal")).json()["total"] == 0

@@ -298,3 +298,39 @@ def _wait_for_job(ctx: RunContext, job_path: str) -> str:
         time.sleep(pause)
         pause = min(pause * 2, 2.0)
     return state
+
+
+CATALOGUE = "/api/v1/catalogues/admin-units/{code}"
+
+
+def _catalogue(ctx: RunContext, code: str, era: str) -> dict[str, Any]:
+    response = ctx.call(
+        "GET",
+        f"/api/v1/catalogues/admin-units/{code}",
+        template=CATALOGUE,
+        identity="client",
+        headers=ctx.as_identity("client", purpose=False),
+        params={"era": era},
+    )
+    expect(response.status_code == 200, f"catalogue {code} ({era}) answered {response.status_code}")
+    body: dict[str, Any] = response.json()
+    return body
+
+
+@check(
+    "data.admin-units-both-eras",
+    D,
+    "Administrative units of both eras (since 01/7/2025)",
+    "GET /api/v1/catalogues/admin-units/{code}: old Phường 9 of Tuy Hoà (22024, 2021) gives new "
+    "wards 22015 and 22045 of Đắk Lắk (66), partial; new Phường Tuy Hòa (22015, 2025) gives the "
+    "eight old wards merged into it; the same number names different places per era.",
+)
+def admin_units_both_eras(ctx: RunContext) -> None:
+    old = _catalogue(ctx, "22024", "2021")
+    units = [(u["code"], u["province_code"]) for u in old["other_era"]["units"]]
+    expect(units == [("22015", "66"), ("22045", "66")], f"22024 (2021) became {units}")
+    expect(old["other_era"]["partial"] is True, "a 1:N conversion is not marked partial")
+    new = _catalogue(ctx, "22015", "2025")
+    merged = len(new["other_era"]["units"])
+    expect(merged == 8, f"22015 (2025) lists {merged} old wards, expected 8")
+    expect(new["unit"]["name"] != _catalogue(ctx, "22015", "2021")["unit"]["name"], "eras ignored")

@@ -21,9 +21,10 @@ from contracts.suite._model import Concern
 from contracts.suite._registry import check
 from contracts.suite.checks.data import data_call
 from contracts.suite.checks.security import LOOKUP, expect_problem, lookup_path
+from contracts.wire import Operation
 
 R = Concern.RESILIENCE
-LOOKUP_OPERATION = "TraCuuThongTinCongDan"
+LOOKUP_OPERATION = Operation.LOOKUP
 TIMEOUT_CODES = ("upstream_timeout", "upstream_deadline_exceeded")
 
 

@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 
 import httpx
 
-from contracts.suite._model import RunReport
+from contracts.suite._model import Concern, RunReport
 from contracts.suite._runner import SUITE_VERSION, open_clients, run_check
 from contracts.suite._targets import absent_number
+from contracts.suite.ngsp import _readable  # noqa: F401 - registers the readability checks
 from contracts.suite.ngsp._checks import NGSP_CHECKS, NgspConfig, NgspContext
 
 __all__ = ["NgspConfig", "verify_ngsp"]
@@ -23,6 +24,10 @@ def verify_ngsp(config: NgspConfig, *, transport: httpx.BaseTransport | None = N
         datetime.now(UTC),
         title="NGSP conformance report (QCVN 109 + token contract)",
         verdicts=("CONFORMS TO THE CONTRACT", "DOES NOT CONFORM"),
+        aspects=(
+            ("readable by this gateway", Concern.READABILITY),
+            ("conforms to the QCVN 109 XSDs", Concern.DATA_CONTRACT),
+        ),
     )
     with ExitStack() as stack:
         http, mock = open_clients(
@@ -35,6 +40,7 @@ def verify_ngsp(config: NgspConfig, *, transport: httpx.BaseTransport | None = N
     report.environment = {
         "NGSP URL": config.base_url,
         "SOAP path / token path": f"{config.population_path} / {config.token_path}",
+        "operation element": f"<Operation{config.request_suffix}>",
         "consumer key": config.consumer_key,
         "mock admin URL": config.mock_admin_url or "not given",
         "suite version": SUITE_VERSION,

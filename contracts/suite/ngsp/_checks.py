@@ -1,8 +1,9 @@
 """``verify-ngsp``: the provider side of the contract, checked against an NGSP endpoint.
 
 The token contract (WSO2 client credentials, docs/wire-format.md), refusal of bad credentials and
-of invalid or expired tokens, and for each SOAP operation an answer that validates against the
-QCVN 109 schemas: found, not found, and the SOAP Fault of a refused request.
+of invalid or expired tokens, and for each SOAP operation two separate judgements of its answers:
+*readable by this gateway* (the shared codec the adapter uses reads found, not found and a fault)
+and *conforms to the QCVN 109 XSDs* (found, not found, and the SOAP Fault of a refused request).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 import httpx
 from lxml import etree
 
+from contracts import wire
 from contracts.suite._context import CheckFailed, expect
 from contracts.suite._model import CheckResult, Concern, Exchange, redact
 from contracts.suite._registry import Checklist
@@ -28,8 +30,16 @@ from contracts.suite.ngsp._soap import (
     xsd_errors,
 )
 
-__all__ = ["NGSP_CHECKS", "NgspConfig", "NgspContext"]
+__all__ = [
+    "NGSP_CHECKS",
+    "NgspConfig",
+    "NgspContext",
+    "check",
+    "subject_of",
+    "verify_subject",
+]
 
+LOOKUP, VERIFY, HOUSEHOLD = wire.Operation.LOOKUP, wire.Operation.VERIFY, wire.Operation.HOUSEHOLD
 NGSP_CHECKS = Checklist()
 check = NGSP_CHECKS.check
 WSO2_INVALID_CREDENTIALS = 900901
@@ -46,6 +56,7 @@ class NgspConfig:
     population_path: str = "/dancu/1.0/CongDan"
     token_path: str = "/token"  # noqa: S105 -- a URL path, not a secret
     timeout_s: float = 30.0
+    request_suffix: wire.RequestSuffix = ""  # as LGSP_NGSP_REQUEST_SUFFIX of the gateway
 
 
 @dataclass
@@ -94,7 +105,12 @@ class NgspContext:
         return self.post(self.config.token_path, "token", data={"grant_type": grant}, auth=auth)
 
     def soap(self, operation: str, subject: Subject, token: str | None = None) -> httpx.Response:
-        body = soap_request(operation, subject, request_id=f"ct-{secrets.token_hex(6)}")
+        body = soap_request(
+            operation,
+            subject,
+            request_id=f"ct-{secrets.token_hex(6)}",
+            suffix=self.config.request_suffix,
+        )
         headers = {
             "Authorization": f"Bearer {token or self.token()}",
             "Content-Type": "text/xml; charset=utf-8",
@@ -117,8 +133,16 @@ def valid_answer(ctx: NgspContext, response: httpx.Response, status: int = 200) 
     return root
 
 
-def _subject(ctx: NgspContext, key: str = "citizen") -> Subject:
+def subject_of(ctx: NgspContext, key: str = "citizen") -> Subject:
     return Subject(str(ctx.facts[key]))
+
+
+def verify_subject(ctx: NgspContext) -> Subject:
+    """The sampled citizen's own name and birth date (with the mock), else placeholders."""
+    person: dict[str, Any] = ctx.facts.get("person") or {}
+    birth = str(person.get("date_of_birth") or "1990").replace("-", "")
+    full_name = str(person.get("full_name") or "NGUYEN VAN A")
+    return Subject(str(ctx.facts["citizen"]), full_name, birth)
 
 
 @check(
@@ -174,7 +198,7 @@ def _expect_refused(response: httpx.Response) -> None:
 )
 def invalid_token(ctx: NgspContext) -> None:
     forged = "00000000-0000-4000-8000-000000000000"
-    _expect_refused(ctx.soap("TraCuuThongTinCongDan", _subject(ctx), token=forged))
+    _expect_refused(ctx.soap(LOOKUP, subject_of(ctx), token=forged))
 
 
 @check(
@@ -193,7 +217,7 @@ def expired_token(ctx: NgspContext) -> None:
     expect(
         ctx.mock.post("/__admin/tokens/expire").status_code < 400, "mock could not expire tokens"
     )
-    _expect_refused(ctx.soap("TraCuuThongTinCongDan", _subject(ctx), token=old))
+    _expect_refused(ctx.soap(LOOKUP, subject_of(ctx), token=old))
     ctx.token(fresh=True)
 
 
@@ -206,7 +230,7 @@ def expired_token(ctx: NgspContext) -> None:
     needs=("citizen",),
 )
 def lookup(ctx: NgspContext) -> None:
-    root = valid_answer(ctx, ctx.soap("TraCuuThongTinCongDan", _subject(ctx)))
+    root = valid_answer(ctx, ctx.soap(LOOKUP, subject_of(ctx)))
     numbers = root.findall(f".//{{{DC}}}CongDan/{{{DC}}}SoDinhDanh")
     expect(len(numbers) == 1, f"{len(numbers)} CongDan in the answer, expected 1")
     expect(numbers[0].text == ctx.facts["citizen"], "the CongDan is not the citizen asked for")
@@ -220,7 +244,7 @@ def lookup(ctx: NgspContext) -> None:
     needs=("absent",),
 )
 def lookup_not_found(ctx: NgspContext) -> None:
-    root = valid_answer(ctx, ctx.soap("TraCuuThongTinCongDan", _subject(ctx, "absent")))
+    root = valid_answer(ctx, ctx.soap(LOOKUP, subject_of(ctx, "absent")))
     expect(root.find(f".//{{{DC}}}CongdanCollection") is not None, "no CongdanCollection")
     expect(not root.findall(f".//{{{DC}}}CongDan"), "an unknown number returned a CongDan")
 
@@ -235,11 +259,7 @@ def lookup_not_found(ctx: NgspContext) -> None:
 )
 def verify(ctx: NgspContext) -> None:
     person: dict[str, Any] = ctx.facts.get("person") or {}
-    birth = str(person.get("date_of_birth") or "1990").replace("-", "")
-    subject = Subject(
-        str(ctx.facts["citizen"]), str(person.get("full_name") or "NGUYEN VAN A"), birth
-    )
-    root = valid_answer(ctx, ctx.soap("XacThucThongTinCongDan", subject))
+    root = valid_answer(ctx, ctx.soap(VERIFY, verify_subject(ctx)))
     found = root.find(f".//{{{DC}}}TonTai")
     expect(found is not None, "no TonTai in the answer")
     if person:
@@ -257,11 +277,11 @@ def verify(ctx: NgspContext) -> None:
     needs=("citizen",),
 )
 def household(ctx: NgspContext) -> None:
-    root = valid_answer(ctx, ctx.soap("CungCapThongTinHoGiaDinh", _subject(ctx)))
+    root = valid_answer(ctx, ctx.soap(HOUSEHOLD, subject_of(ctx)))
     found = root.find(f".//{{{DC}}}HoGiaDinh")
     expect(found is not None and int(found.get("SoThanhVien", "0")) >= 1, "no household members")
     if ctx.facts.get("absent"):
-        root = valid_answer(ctx, ctx.soap("CungCapThongTinHoGiaDinh", _subject(ctx, "absent")))
+        root = valid_answer(ctx, ctx.soap(HOUSEHOLD, subject_of(ctx, "absent")))
         found = root.find(f".//{{{DC}}}HoGiaDinh")
         expect(found is not None and found.get("SoThanhVien") == "0", "unknown number has members")
 
@@ -270,11 +290,11 @@ def household(ctx: NgspContext) -> None:
     "ngsp.fault-shape",
     Concern.DATA_CONTRACT,
     "A refused request is a valid SOAP Client fault",
-    "A look-up whose SoDinhDanh is not 12 digits answers HTTP 500 with a SOAP 1.1 Fault "
+    "A look-up whose number is neither 12 nor 9 digits answers HTTP 500 with a SOAP 1.1 Fault "
     "(faultcode Client) whose detail Loi/MaLoi is 302 DATA_TYPE_INVALID, valid against the XSDs.",
 )
 def fault_shape(ctx: NgspContext) -> None:
-    root = valid_answer(ctx, ctx.soap("TraCuuThongTinCongDan", Subject("12345")), status=500)
+    root = valid_answer(ctx, ctx.soap(LOOKUP, Subject("12345")), status=500)
     fault = root.find(f".//{{{SOAPENV}}}Fault")
     expect(fault is not None, "no SOAP Fault in the answer")
     code = fault.findtext("faultcode") if fault is not None else None

@@ -1,25 +1,28 @@
-"""A small builder of QCVN 109 SOAP requests and a validator of answers, for ``verify-ngsp``.
+"""``verify-ngsp``'s side of the wire: the gateway's own codec, and the QCVN 109 schemas.
 
-The contract package may not import the adapter's builder, and an NGSP endpoint must be checked
-with requests built independently of the code under test anyway. Requests follow
-``contracts/xsd/dancu-service.xsd`` (``YeuCauType``: the header fields in their order, then the
-subject); every answer is validated against ``contracts/xsd/soap-envelope.xsd``.
+Requests are written by the shared codec (``contracts.wire``), so the suite sends exactly what
+the gateway sends. Every answer is judged twice: *readable by this gateway* (the codec the adapter
+uses reads it) and *conforms to the QCVN 109 XSDs* (``contracts/xsd/soap-envelope.xsd``). The two
+can differ: a bare Spring-WS answer is readable and outside the schemas; an impossible date can be
+inside the schemas and unreadable.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 
 from lxml import etree
 
+from contracts import wire
 from contracts.xsd import ENVELOPE_XSD
 
 __all__ = ["DAN", "DC", "SOAPENV", "Subject", "parse_answer", "soap_request", "xsd_errors"]
 
-SOAPENV = "http://schemas.xmlsoap.org/soap/envelope/"
-DAN = "http://dancuquocgia.bca"
-DC = "http://www.mic.gov.vn/dancu/1.0"
+SOAPENV = wire.SOAP_NS
+DAN = wire.DAN_NS
+DC = wire.DATA_NS
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,28 +43,25 @@ def soap_request(
     purpose_code: str = "1.001612",
     integration_code: str = "LGSP-CONTRACT",
     officer_id: str = "contract-suite",
+    suffix: wire.RequestSuffix = "",
 ) -> bytes:
-    envelope = etree.Element(f"{{{SOAPENV}}}Envelope", nsmap={"soapenv": SOAPENV, "dan": DAN})
-    etree.SubElement(envelope, f"{{{SOAPENV}}}Header")
-    body = etree.SubElement(envelope, f"{{{SOAPENV}}}Body")
-    call = etree.SubElement(body, f"{{{DAN}}}{operation}")
-    for name, value in (
-        ("MaYeuCau", request_id),
-        ("MaDVC", purpose_code),
-        ("MaTichHop", integration_code),
-        ("MaCanBo", officer_id),
-        ("SoCMND" if len(subject.number) == 9 else "SoDinhDanh", subject.number),
-        ("HoVaTen", subject.full_name),
-    ):
-        if value is not None:
-            etree.SubElement(call, f"{{{DAN}}}{name}").text = value
-    if subject.birth is not None:
-        birth = etree.SubElement(call, f"{{{DAN}}}NgayThangNamSinh")
-        part = "Nam" if len(subject.birth) == 4 else "NgayThangNam"
-        etree.SubElement(birth, f"{{{DAN}}}{part}").text = subject.birth
-    if subject.sex is not None:
-        etree.SubElement(call, f"{{{DAN}}}GioiTinh").text = str(subject.sex)
-    return bytes(etree.tostring(envelope, xml_declaration=True, encoding="utf-8"))
+    """The request the gateway would send for ``subject`` (the codec's writer)."""
+    birth = subject.birth or ""
+    request = wire.SoapRequest(
+        operation=operation,
+        request_id=request_id,
+        purpose_code=purpose_code,
+        integration_code=integration_code,
+        officer_id=officer_id,
+        number=subject.number,
+        full_name=subject.full_name,
+        birth_date=date(int(birth[:4]), int(birth[4:6]), int(birth[6:]))
+        if len(birth) == 8
+        else None,
+        birth_year=int(birth) if len(birth) == 4 else None,
+        sex=subject.sex,
+    )
+    return wire.build_request(request, suffix)
 
 
 @cache

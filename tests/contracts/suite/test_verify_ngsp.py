@@ -43,7 +43,7 @@ def test_wrong_secret_fails_the_token_checks(healthy: Deployment) -> None:
 
 
 def test_answers_off_the_schema_are_named(healthy: Deployment) -> None:
-    """Verify answers that are not XML fail ngsp.verify; the other checks still pass."""
+    """Verify answers that are not XML fail both verify checks; the other checks still pass."""
     rule = {
         "id": "garbage-lookups",
         "match": {"operation": "XacThucThongTinCongDan"},
@@ -55,8 +55,9 @@ def test_answers_off_the_schema_are_named(healthy: Deployment) -> None:
     finally:
         httpx.delete(f"{healthy.mock_url}/__admin/faults/garbage-lookups")
     failed = {r.check_id: r.message for r in report.failed}
-    assert set(failed) == {"ngsp.verify"}
+    assert set(failed) == {"ngsp.verify", "ngsp.readable-verify"}
     assert "not well-formed XML" in failed["ngsp.verify"]
+    assert "not readable by this gateway" in failed["ngsp.readable-verify"]
 
 
 def test_cli_writes_reports_and_exits_zero(healthy: Deployment, tmp_path: Path) -> None:
@@ -70,3 +71,31 @@ def test_cli_writes_reports_and_exits_zero(healthy: Deployment, tmp_path: Path) 
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "CONFORMS TO THE CONTRACT" in (tmp_path / "readiness.md").read_text(encoding="utf-8")
+
+
+def _aspects(report) -> dict[str, str]:
+    return dict(report.aspect_verdicts())
+
+
+def test_the_mock_is_readable_and_conforms(healthy: Deployment) -> None:
+    report = verify_ngsp(config(healthy))
+    assert _aspects(report) == {
+        "readable by this gateway": "passed",
+        "conforms to the QCVN 109 XSDs": "passed",
+    }
+    assert "Readable by this gateway: passed." in report.summary()
+
+
+def test_a_bare_style_mock_is_readable_but_outside_the_schemas(healthy: Deployment) -> None:
+    """Bare Spring-WS answers (service namespace): the gateway reads them, the XSDs do not."""
+    admin = f"{healthy.mock_url}/__admin/config"
+    assert httpx.patch(admin, json={"envelope_style": "bare"}).status_code == 200
+    try:
+        report = verify_ngsp(config(healthy))
+    finally:
+        httpx.patch(admin, json={"envelope_style": "wrapped"})
+    assert _aspects(report) == {
+        "readable by this gateway": "passed",
+        "conforms to the QCVN 109 XSDs": "failed",
+    }
+    assert "Conforms to the QCVN 109 XSDs: failed." in report.summary()
