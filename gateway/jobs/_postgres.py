@@ -6,6 +6,10 @@ the clock is the database's ``now()``, so hosts with skewed clocks agree on when
 Transactions that change a job's counters or move its rows (complete, cancel) lock the job's row
 first, in job-id order, so they serialise per job and cannot deadlock each other. Rows go in with
 ``COPY``. All tables live in one schema (``?schema=`` in the DSN, default ``public``).
+
+Personal data is sealed under the job's keys (:mod:`gateway.jobs._sealing`) before it is sent to
+the server, so dead tuples, WAL segments and backups hold only ciphertext; a destroyed key's row
+is overwritten with zeros before it is deleted.
 """
 
 from __future__ import annotations
@@ -14,7 +18,6 @@ import secrets
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any
 
 import asyncpg
 
@@ -31,6 +34,7 @@ from gateway.jobs._model import (
     RowResult,
 )
 from gateway.jobs._schema import JOB_COLUMNS, SPEC_COLUMNS, counter_updates, job_from_row
+from gateway.jobs._sealing import JobKeys, KeyKind, new_key
 
 __all__ = ["PostgresJobStore"]
 
@@ -38,7 +42,7 @@ _POOL_SIZE = 4
 _SCHEMA_LOCK = 0x4C475350_4A4F4253  # "LGSPJOBS": one replica at a time creates the tables
 _DONE_SUM = "matched + mismatched + not_found + invalid + failed + skipped"
 _JOB_SELECT = f"SELECT {', '.join(JOB_COLUMNS)} FROM verification_jobs"  # noqa: S608
-_INPUT_COLUMNS = ("job_id", "ordinal", "number", "full_name", "birth_date", "birth_year", "sex")
+_INPUT_COLUMNS = ("job_id", "ordinal", "details", "number")
 _RESULT_COLUMNS = ("job_id", "ordinal", "number", "outcome", "reason")
 
 _SCHEMA = """
@@ -71,11 +75,8 @@ CREATE INDEX IF NOT EXISTS verification_jobs_by_state
 CREATE TABLE IF NOT EXISTS verification_job_inputs (
     job_id text NOT NULL,
     ordinal bigint NOT NULL,
-    number text NOT NULL,
-    full_name text,
-    birth_date date,
-    birth_year integer,
-    sex smallint,
+    details bytea NOT NULL,
+    number bytea NOT NULL,
     attempts integer NOT NULL DEFAULT 0,
     claim_id text,
     lease_until timestamptz NOT NULL DEFAULT 'epoch',
@@ -84,28 +85,22 @@ CREATE TABLE IF NOT EXISTS verification_job_inputs (
 CREATE TABLE IF NOT EXISTS verification_job_results (
     job_id text NOT NULL,
     ordinal bigint NOT NULL,
-    number text NOT NULL,
+    number bytea NOT NULL,
     outcome text NOT NULL,
     reason text NOT NULL,
     PRIMARY KEY (job_id, ordinal)
+);
+CREATE TABLE IF NOT EXISTS verification_job_keys (
+    job_id text NOT NULL,
+    kind text NOT NULL,
+    key bytea NOT NULL,
+    PRIMARY KEY (job_id, kind)
 );
 """
 
 
 def _moment(value: datetime | None) -> datetime | None:
     return value
-
-
-def _row_input(record: Any) -> RowInput:
-    return RowInput(
-        ordinal=record["ordinal"],
-        number=record["number"],
-        full_name=record["full_name"],
-        birth_date=record["birth_date"],
-        birth_year=record["birth_year"],
-        sex=record["sex"],
-        attempts=record["attempts"],
-    )
 
 
 def _key_arrays(keys: Sequence[RowKey]) -> tuple[list[str], list[int], list[str]]:
@@ -169,17 +164,31 @@ class PostgresJobStore:
                 *(getattr(spec, name) for name in SPEC_COLUMNS),
                 "receiving",
             )
+            await conn.executemany(
+                "INSERT INTO verification_job_keys (job_id, kind, key) VALUES ($1, $2, $3)",
+                [(job_id, kind.value, new_key()) for kind in KeyKind],
+            )
             return await _job(conn, job_id)
 
     async def add_rows(
         self, job_id: str, rows: Sequence[RowInput], invalid: Sequence[RowResult]
     ) -> None:
-        inputs = [
-            (job_id, r.ordinal, r.number, r.full_name, r.birth_date, r.birth_year, r.sex)
-            for r in rows
-        ]
-        results = [(job_id, r.ordinal, r.number, r.outcome.value, r.reason) for r in invalid]
         async with self._conn(write=True) as conn:
+            keys = await _keys(conn, job_id)
+            inputs = [
+                (job_id, r.ordinal, keys.seal_details(r), keys.seal_number(r.ordinal, r.number))
+                for r in rows
+            ]
+            results = [
+                (
+                    job_id,
+                    r.ordinal,
+                    keys.seal_number(r.ordinal, r.number),
+                    r.outcome.value,
+                    r.reason,
+                )
+                for r in invalid
+            ]
             if inputs:
                 await conn.copy_records_to_table(
                     "verification_job_inputs", records=inputs, columns=_INPUT_COLUMNS
@@ -235,8 +244,15 @@ class PostgresJobStore:
                 after,
                 limit,
             )
+            keys = await _keys(conn, job_id) if rows else JobKeys(job_id, None, None)
         return [
-            RowResult(r["ordinal"], r["number"], Outcome(r["outcome"]), r["reason"]) for r in rows
+            RowResult(
+                r["ordinal"],
+                keys.open_number(r["ordinal"], r["number"]),
+                Outcome(r["outcome"]),
+                r["reason"],
+            )
+            for r in rows
         ]
 
     # --- the worker's side ---------------------------------------------------------------
@@ -269,16 +285,17 @@ class PostgresJobStore:
                 "UPDATE verification_job_inputs AS i "
                 "SET claim_id = $3, lease_until = now() + make_interval(secs => $4) "
                 "FROM picked WHERE i.job_id = $1 AND i.ordinal = picked.ordinal "
-                "RETURNING i.ordinal, i.number, i.full_name, i.birth_date, i.birth_year, "
-                "i.sex, i.attempts",
+                "RETURNING i.ordinal, i.details, i.attempts",
                 job.id,
                 limit,
                 claim_id,
                 lease_s,
             )
-        if not rows:
-            return None
-        inputs = tuple(sorted((_row_input(r) for r in rows), key=lambda r: r.ordinal))
+            if not rows:
+                return None
+            keys = await _keys(conn, job.id)
+        opened = (keys.open_details(r["ordinal"], r["details"], r["attempts"]) for r in rows)
+        inputs = tuple(sorted(opened, key=lambda r: r.ordinal))
         return Claim(job.id, claim_id, job.spec, inputs)
 
     async def extend(self, keys: Sequence[RowKey], lease_s: float) -> None:
@@ -399,12 +416,36 @@ async def _add_counts(conn: asyncpg.Connection, job_id: str, tally: dict[str, in
     )
 
 
-async def _finish_if_done(conn: asyncpg.Connection, job_id: str) -> None:
+async def _keys(conn: asyncpg.Connection, job_id: str) -> JobKeys:
+    rows = await conn.fetch("SELECT kind, key FROM verification_job_keys WHERE job_id = $1", job_id)
+    found = {r["kind"]: bytes(r["key"]) for r in rows}
+    return JobKeys(job_id, found.get(KeyKind.INPUTS.value), found.get(KeyKind.RESULTS.value))
+
+
+async def _destroy_keys(conn: asyncpg.Connection, job_id: str, *kinds: KeyKind) -> None:
+    # Overwrite first: the deleted row version then holds zeros, not the key.
+    names = [kind.value for kind in kinds]
     await conn.execute(
+        "UPDATE verification_job_keys SET key = decode(repeat('00', length(key)), 'hex') "
+        "WHERE job_id = $1 AND kind = ANY($2::text[])",
+        job_id,
+        names,
+    )
+    await conn.execute(
+        "DELETE FROM verification_job_keys WHERE job_id = $1 AND kind = ANY($2::text[])",
+        job_id,
+        names,
+    )
+
+
+async def _finish_if_done(conn: asyncpg.Connection, job_id: str) -> None:
+    finished = await conn.fetchval(
         "UPDATE verification_jobs SET state = 'completed', finished_at = now() "  # noqa: S608
-        f"WHERE id = $1 AND state IN ('queued', 'running') AND total = {_DONE_SUM}",
+        f"WHERE id = $1 AND state IN ('queued', 'running') AND total = {_DONE_SUM} RETURNING id",
         job_id,
     )
+    if finished is not None:
+        await _destroy_keys(conn, job_id, KeyKind.INPUTS)
 
 
 async def _cancel(conn: asyncpg.Connection, job: Job) -> None:
@@ -424,11 +465,13 @@ async def _cancel(conn: asyncpg.Connection, job: Job) -> None:
         job.id,
         skipped,
     )
+    await _destroy_keys(conn, job.id, KeyKind.INPUTS)
 
 
 async def _erase(conn: asyncpg.Connection, job_id: str) -> None:
     await conn.execute("DELETE FROM verification_job_inputs WHERE job_id = $1", job_id)
     await conn.execute("DELETE FROM verification_job_results WHERE job_id = $1", job_id)
+    await _destroy_keys(conn, job_id, *KeyKind)
     await conn.execute(
         "UPDATE verification_jobs SET erased_at = now() WHERE id = $1 AND erased_at IS NULL",
         job_id,
@@ -438,4 +481,5 @@ async def _erase(conn: asyncpg.Connection, job_id: str) -> None:
 async def _delete_job(conn: asyncpg.Connection, job_id: str) -> None:
     await conn.execute("DELETE FROM verification_job_inputs WHERE job_id = $1", job_id)
     await conn.execute("DELETE FROM verification_job_results WHERE job_id = $1", job_id)
+    await _destroy_keys(conn, job_id, *KeyKind)
     await conn.execute("DELETE FROM verification_jobs WHERE id = $1", job_id)
