@@ -8,8 +8,9 @@ first, in job-id order, so they serialise per job and cannot deadlock each other
 ``COPY``. All tables live in one schema (``?schema=`` in the DSN, default ``public``).
 
 Personal data is sealed under the job's keys (:mod:`gateway.jobs._sealing`) before it is sent to
-the server, so dead tuples, WAL segments and backups hold only ciphertext; a destroyed key's row
-is overwritten with zeros before it is deleted.
+the server, so dead tuples, WAL segments and backups hold only ciphertext. A destroyed key's row
+is deleted; its old row version stays in the table file until VACUUM reuses the space and in WAL
+segments until they are recycled (docs/jobs.md says so): PostgreSQL cannot overwrite in place.
 """
 
 from __future__ import annotations
@@ -423,14 +424,7 @@ async def _keys(conn: asyncpg.Connection, job_id: str) -> JobKeys:
 
 
 async def _destroy_keys(conn: asyncpg.Connection, job_id: str, *kinds: KeyKind) -> None:
-    # Overwrite first: the deleted row version then holds zeros, not the key.
     names = [kind.value for kind in kinds]
-    await conn.execute(
-        "UPDATE verification_job_keys SET key = decode(repeat('00', length(key)), 'hex') "
-        "WHERE job_id = $1 AND kind = ANY($2::text[])",
-        job_id,
-        names,
-    )
     await conn.execute(
         "DELETE FROM verification_job_keys WHERE job_id = $1 AND kind = ANY($2::text[])",
         job_id,
