@@ -8,12 +8,22 @@ record is committed (group commit, one writer); when the trail cannot record, it
 of the subject's number, never the number, and chain to their writer's previous record by a MAC.
 
 :class:`AuditReader` serves auditors and citizens: search, subject look-up (who looked me up),
-CSV / JSON Lines export, chain verification and retention purge. Two stores sit behind one
-interface: SQLite (``sqlite:///var/audit.sqlite3``, the default) and PostgreSQL (production).
+CSV / JSON Lines export, chain verification and retention purge. Signed checkpoints of each chain
+head (Ed25519, in an append-only file outside the database) let ``verify`` prove completeness.
+Two stores sit behind one interface: SQLite (``sqlite:///var/audit.sqlite3``, the default) and
+PostgreSQL (production).
 """
 
 from __future__ import annotations
 
+from gateway.audit._checkpoint import (
+    Checkpoint,
+    CheckpointKind,
+    CheckpointLog,
+    default_checkpoint_dir,
+)
+from gateway.audit._checkpointer import Checkpointer
+from gateway.audit._completeness import ChainCompleteness, Gap, GapKind
 from gateway.audit._disabled import DisabledAuditTrail, NullStore, is_disabled_dsn
 from gateway.audit._errors import (
     AuditConfigError,
@@ -28,6 +38,13 @@ from gateway.audit._purge import PurgeReport
 from gateway.audit._query import AuditPage, AuditQuery
 from gateway.audit._reader import AuditReader
 from gateway.audit._seal import AuditKeys
+from gateway.audit._signing import (
+    CheckpointSigner,
+    TrustedKeys,
+    dev_signer,
+    load_signer,
+    new_signing_key,
+)
 from gateway.audit._store import AuditStore, open_store
 from gateway.audit._trail import Announcement, AuditStats, AuditTrail
 from gateway.audit._verify import BreakReason, ChainBreak, ChainReport, VerifyReport
@@ -51,11 +68,24 @@ __all__ = [
     "AuditUnavailable",
     "BreakReason",
     "ChainBreak",
+    "ChainCompleteness",
     "ChainReport",
+    "Checkpoint",
+    "CheckpointKind",
+    "CheckpointLog",
+    "CheckpointSigner",
+    "Checkpointer",
     "DisabledAuditTrail",
     "ExportFormat",
+    "Gap",
+    "GapKind",
     "PurgeReport",
+    "TrustedKeys",
     "VerifyReport",
+    "default_checkpoint_dir",
+    "dev_signer",
+    "load_signer",
+    "new_signing_key",
     "open_audit_reader",
     "open_audit_trail",
     "open_store",
@@ -71,6 +101,7 @@ def open_audit_trail(
     batch_max: int = 500,
     commit_timeout_s: float = 5.0,
     linger_s: float = 0.002,
+    checkpointer: Checkpointer | None = None,
 ) -> AuditTrail:
     """The process's audit writer for the store at ``dsn`` (not started: ``await start()``).
 
@@ -86,10 +117,21 @@ def open_audit_trail(
         batch_max=batch_max,
         commit_timeout_s=commit_timeout_s,
         linger_s=linger_s,
+        checkpointer=checkpointer,
     )
 
 
-def open_audit_reader(dsn: str, *, hmac_key: bytes) -> AuditReader:
-    """A reader for the store at ``dsn`` (not opened: ``async with`` it)."""
+def open_audit_reader(
+    dsn: str,
+    *,
+    hmac_key: bytes,
+    checkpoints: CheckpointLog | None = None,
+    signer: CheckpointSigner | None = None,
+    trusted: TrustedKeys | None = None,
+) -> AuditReader:
+    """A reader for the store at ``dsn`` (not opened: ``async with`` it); with a checkpoint log,
+    ``verify`` checks completeness and ``purge`` signs what it removes."""
     store = NullStore() if is_disabled_dsn(dsn) else open_store(dsn)
-    return AuditReader(store, AuditKeys(hmac_key))
+    return AuditReader(
+        store, AuditKeys(hmac_key), checkpoints=checkpoints, signer=signer, trusted=trusted
+    )

@@ -6,6 +6,7 @@ reading never waits behind the writer's commits (SQLite WAL readers do not block
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
@@ -13,12 +14,15 @@ from types import TracebackType
 from typing import TextIO
 
 from contracts.ids import InvalidNumber, parse_number
+from gateway.audit._checkpoint import CheckpointLog
+from gateway.audit._completeness import check_completeness
 from gateway.audit._errors import AuditQueryError
 from gateway.audit._export import ExportFormat, write_export
 from gateway.audit._model import AuditRecord
 from gateway.audit._purge import PurgeReport, purge_before
 from gateway.audit._query import MAX_PAGE, AuditPage, AuditQuery, page_of
 from gateway.audit._seal import AuditKeys
+from gateway.audit._signing import CheckpointSigner, TrustedKeys
 from gateway.audit._store import AuditStore
 from gateway.audit._verify import VerifyReport, verify_chain
 
@@ -28,9 +32,25 @@ __all__ = ["AuditReader"]
 class AuditReader:
     """Reads (and purges) the trail. Use ``async with`` or :meth:`open` / :meth:`close`."""
 
-    def __init__(self, store: AuditStore, keys: AuditKeys) -> None:
+    def __init__(
+        self,
+        store: AuditStore,
+        keys: AuditKeys,
+        *,
+        checkpoints: CheckpointLog | None = None,
+        signer: CheckpointSigner | None = None,
+        trusted: TrustedKeys | None = None,
+    ) -> None:
         self._store = store
         self._keys = keys
+        self._checkpoints = checkpoints  # None: completeness is not checked
+        self._signer = signer  # signs purge checkpoints
+        trusted = trusted or TrustedKeys([])
+        self._trusted = trusted.with_key(signer.public_key) if signer is not None else trusted
+
+    @property
+    def checkpoints(self) -> CheckpointLog | None:
+        return self._checkpoints
 
     async def __aenter__(self) -> AuditReader:
         await self.open()
@@ -99,12 +119,22 @@ class AuditReader:
     async def verify(self, writer_id: str | None = None) -> VerifyReport:
         """Recompute one chain, or every chain in the store."""
         writers = [writer_id] if writer_id is not None else await self._store.writers()
-        return VerifyReport(
-            tuple([await verify_chain(self._store, self._keys, w) for w in writers])
-        )
+        chains = tuple([await verify_chain(self._store, self._keys, w) for w in writers])
+        if self._checkpoints is None:
+            return VerifyReport(chains)
+        read = await asyncio.to_thread(self._checkpoints.read)
+        verdicts = await check_completeness(self._store, read, self._trusted)
+        if writer_id is not None:
+            verdicts = tuple(v for v in verdicts if v.writer_id == writer_id)
+        return VerifyReport(chains, verdicts)
 
     async def purge(self, older_than: datetime, export_path: Path) -> PurgeReport:
         """Archive then delete records older than ``older_than``; chains stay verifiable."""
         if older_than.tzinfo is None:
             raise AuditQueryError("the purge cutoff must carry a timezone (UTC if unsure)")
-        return await purge_before(self._store, self._keys, older_than, export_path)
+        witness = None
+        if self._checkpoints is not None:
+            if self._signer is None:
+                raise AuditQueryError("a purge needs the audit signing key to sign what it removes")
+            witness = (self._checkpoints, self._signer)
+        return await purge_before(self._store, self._keys, older_than, export_path, witness)

@@ -6,8 +6,9 @@ of the purge anchor, or genesis). When the link is wrong, the missing predecesso
 elsewhere in the chain: found means the record was **reordered**; not found means the record it
 followed was **deleted**. Reading page by page keeps memory flat however long the chain is.
 
-What a chain cannot show alone: the newest records of a writer cut off at the tail. The head
-(``AuditStats.head_seq``) is logged by the writer, which an outside witness can compare.
+What a chain cannot show alone: the newest records of a writer cut off at the tail, or a whole
+chain deleted. The signed checkpoints show that (:mod:`gateway.audit._completeness`); their
+verdicts ride along in :attr:`VerifyReport.completeness`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from gateway.audit._completeness import ChainCompleteness
 from gateway.audit._model import GENESIS, AuditRecord, ChainHead
 from gateway.audit._seal import AuditKeys
 from gateway.audit._store import AuditStore, iter_chain
@@ -53,10 +55,11 @@ class ChainReport:
 @dataclass(frozen=True, slots=True)
 class VerifyReport:
     chains: tuple[ChainReport, ...]
+    completeness: tuple[ChainCompleteness, ...] = ()  # empty: no checkpoints were consulted
 
     @property
     def ok(self) -> bool:
-        return all(chain.ok for chain in self.chains)
+        return all(c.ok for c in self.chains) and all(c.ok for c in self.completeness)
 
     @property
     def records_checked(self) -> int:
