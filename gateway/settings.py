@@ -76,6 +76,22 @@ class Settings(BaseSettings):
     audit_commit_linger_ms: float = Field(
         2.0, ge=0, le=100, description="Longest wait for announced records to share a commit."
     )
+    audit_signing_key: SecretStr | None = Field(
+        None, description="Ed25519 key (base64 seed) signing checkpoints; dev: a dev key."
+    )
+    audit_signing_key_file: Path | None = Field(
+        None, description="File holding the signing key instead (e.g. a mounted secret)."
+    )
+    audit_trusted_keys: str = Field(
+        "", description="Comma-separated base64 public keys of earlier signing keys (rotation)."
+    )
+    audit_checkpoint_dir: Path | None = Field(
+        None, description="Append-only checkpoint directory; default beside the SQLite file."
+    )
+    audit_checkpoint_every: int = Field(1000, ge=1, description="Sign the head every N records.")
+    audit_checkpoint_interval_s: float = Field(
+        10.0, gt=0, description="...and at least this often while records arrive."
+    )
 
     # --- bulk verification jobs (docs/jobs.md) -----------------------------------------------
     jobs_dsn: str = Field(
@@ -121,6 +137,8 @@ class Settings(BaseSettings):
             unsafe.append("token_signing_key (shorter than 32 characters)")
         if self.audit_dsn.strip().lower() in ("none:", "none://"):
             unsafe.append("audit_dsn (none: disables the audit trail; benchmarks only)")
+        if self.audit_signing_key is None and self.audit_signing_key_file is None:
+            unsafe.append("audit_signing_key (unset: checkpoints would be signed by the dev key)")
         if self.clients_file is None:
             unsafe.append("clients_file (production has no demo client)")
         if self.admin_token is not None and len(self.admin_token.get_secret_value()) < 32:

@@ -84,6 +84,7 @@ __all__ = [
     "VerifyReport",
     "default_checkpoint_dir",
     "dev_signer",
+    "is_disabled_dsn",
     "load_signer",
     "new_signing_key",
     "open_audit_reader",

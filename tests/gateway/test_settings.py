@@ -29,6 +29,7 @@ def test_production_accepts_real_secrets(tmp_path: Path) -> None:
         clients_file=tmp_path / "clients.yaml",
         token_signing_key="k" * 40,
         audit_hmac_key="a" * 40,
+        audit_signing_key="S2V5LWZvci10ZXN0cy1vbmx5LTMyLWJ5dGVzLWxvbmc=",
         ngsp_consumer_secret="real-consumer-secret",
     )
     assert settings.env == "production"
@@ -44,3 +45,16 @@ def test_redacted_hides_every_secret() -> None:
 def test_settings_read_lgsp_environment_variables(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LGSP_NGSP_BASE_URL", "https://ngsp.example.vn")
     assert Settings().ngsp_base_url == "https://ngsp.example.vn"
+
+
+def test_production_refuses_to_start_without_a_checkpoint_signing_key(tmp_path: Path) -> None:
+    """Without LGSP_AUDIT_SIGNING_KEY (or its file) checkpoints would carry the public dev key."""
+    with pytest.raises(ValidationError, match="audit_signing_key") as refused:
+        Settings(
+            env="production",
+            clients_file=tmp_path / "clients.yaml",
+            token_signing_key="k" * 40,
+            audit_hmac_key="a" * 40,
+            ngsp_consumer_secret="real-consumer-secret",
+        )
+    assert "a" * 40 not in str(refused.value), "a refusal never echoes a secret"
