@@ -31,6 +31,7 @@ from gateway.audit._errors import (
     AuditQueryError,
     AuditUnavailable,
 )
+from gateway.audit._evidence import EvidenceReport, verify_evidence
 from gateway.audit._export import ExportFormat
 from gateway.audit._migrations import LATEST_VERSION
 from gateway.audit._model import Anchor, AuditEvent, AuditRecord
@@ -76,6 +77,7 @@ __all__ = [
     "CheckpointSigner",
     "Checkpointer",
     "DisabledAuditTrail",
+    "EvidenceReport",
     "ExportFormat",
     "Gap",
     "GapKind",
@@ -90,6 +92,7 @@ __all__ = [
     "open_audit_reader",
     "open_audit_trail",
     "open_store",
+    "verify_evidence",
 ]
 
 

@@ -17,13 +17,14 @@ from contracts.ids import InvalidNumber, parse_number
 from gateway.audit._checkpoint import CheckpointLog
 from gateway.audit._completeness import check_completeness
 from gateway.audit._errors import AuditQueryError
+from gateway.audit._evidence import write_evidence
 from gateway.audit._export import ExportFormat, write_export
 from gateway.audit._model import AuditRecord
 from gateway.audit._purge import PurgeReport, purge_before
 from gateway.audit._query import MAX_PAGE, AuditPage, AuditQuery, page_of
 from gateway.audit._seal import AuditKeys
 from gateway.audit._signing import CheckpointSigner, TrustedKeys
-from gateway.audit._store import AuditStore
+from gateway.audit._store import AuditStore, iter_chain
 from gateway.audit._verify import VerifyReport, verify_chain
 
 __all__ = ["AuditReader"]
@@ -115,6 +116,45 @@ class AuditReader:
     async def export(self, out: TextIO, fmt: ExportFormat, query: AuditQuery | None = None) -> int:
         """Write the matching records as CSV or JSON Lines; return how many."""
         return await write_export(self.iter_records(query), out, fmt)
+
+    async def export_evidence(self, directory: Path, query: AuditQuery | None = None) -> int:
+        """Write a signed evidence directory for the records matching ``query`` (see
+        :mod:`gateway.audit._evidence`); the number of records."""
+        if self._checkpoints is None or self._signer is None:
+            raise AuditQueryError("evidence needs the checkpoint directory and the signing key")
+        spans = await self._seq_spans(query)
+        records = [
+            record
+            for writer_id, (first, last) in spans.items()
+            async for record in iter_chain(self._store, writer_id, until_seq=last)
+            if record.seq >= first
+        ]
+        report = await self.verify()
+        verified = all(c.ok for c in report.chains if c.writer_id in spans) and all(
+            c.ok for c in report.completeness if c.writer_id in spans
+        )
+        checkpoints = await asyncio.to_thread(self._checkpoints.read)
+        span = {
+            "since": None if query is None or query.since is None else query.since.isoformat(),
+            "until": None if query is None or query.until is None else query.until.isoformat(),
+            "writers": {w: list(bounds) for w, bounds in spans.items()},
+        }
+        return await asyncio.to_thread(
+            write_evidence,
+            directory,
+            records,
+            checkpoints,
+            self._signer,
+            span=span,
+            chain_verified=verified,
+        )
+
+    async def _seq_spans(self, query: AuditQuery | None) -> dict[str, tuple[int, int]]:
+        spans: dict[str, tuple[int, int]] = {}
+        async for record in self.iter_records(query):
+            first, last = spans.get(record.writer_id, (record.seq, record.seq))
+            spans[record.writer_id] = (min(first, record.seq), max(last, record.seq))
+        return dict(sorted(spans.items()))
 
     async def verify(self, writer_id: str | None = None) -> VerifyReport:
         """Recompute one chain, or every chain in the store."""

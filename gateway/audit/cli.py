@@ -48,6 +48,7 @@ from gateway.audit import (
     load_signer,
     new_signing_key,
     open_audit_reader,
+    verify_evidence,
 )
 from gateway.settings import DEV_AUDIT_KEY
 
@@ -272,10 +273,21 @@ def export(
     purpose: Purpose = None,
     operation: Operation = None,
     outcome: Outcome = None,
+    evidence: Annotated[
+        Path | None,
+        typer.Option(
+            "--evidence",
+            help="Write a signed evidence directory instead (checked by verify-evidence).",
+            show_default=False,
+        ),
+    ] = None,
     dsn: Dsn = DEFAULT_DSN,
     hmac_key: HmacKey = None,
+    checkpoint_dir: CheckpointDir = None,
+    signing_key: SigningKey = None,
+    signing_key_file: SigningKeyFile = None,
 ) -> None:
-    """Export matching records, oldest first, as CSV or JSON Lines."""
+    """Export matching records, oldest first, as CSV or JSON Lines, or as signed evidence."""
     query = _query(
         since=since,
         until=until,
@@ -286,6 +298,11 @@ def export(
         operation=operation,
         outcome=outcome,
     )
+    if evidence is not None:
+        witness = partial(witness_of, dsn, checkpoint_dir, signing_key, signing_key_file, "")
+        count = _run(dsn, hmac_key, lambda r: r.export_evidence(evidence, query), witness)
+        _stderr().print(f"exported {count} records as evidence to {evidence}")
+        return
     if str(output) == "-":
         count = _run(dsn, hmac_key, lambda r: r.export(sys.stdout, fmt.value, query))
     else:
@@ -322,6 +339,38 @@ def purge(
         _print_json(_purge_json(report))
     else:
         _print_purge(report)
+
+
+@audit_app.command("verify-evidence")
+def verify_evidence_command(
+    directory: Annotated[Path, typer.Argument(help="A directory from export --evidence.")],
+    *,
+    public_key: Annotated[
+        list[str],
+        typer.Option(
+            "--public-key", help="A trusted public key (base64); repeat for rotated keys."
+        ),
+    ],
+    as_json: AsJson = False,
+) -> None:
+    """Check signed evidence offline: no database, no HMAC key, only public keys."""
+    try:
+        trusted = TrustedKeys.from_texts(public_key)
+    except AuditConfigError as exc:
+        _fail(str(exc), EXIT_INPUT)
+    report = verify_evidence(directory, trusted)
+    if as_json:
+        _print_json({"ok": report.ok, **_fields_of(report)})
+    elif report.ok:
+        Console().print(
+            f"[green]ok[/green]: {report.records} records, "
+            f"{report.checkpoints_matched} signed checkpoints matched"
+        )
+    else:
+        for problem in report.problems:
+            Console().print(f"[red]fail[/red]: {problem}")
+    if not report.ok:
+        raise typer.Exit(EXIT_BROKEN)
 
 
 @audit_app.command()

@@ -34,7 +34,8 @@ from gateway.audit.cli import audit_app
 from tests.gateway.audit.support import KEY, execute, make_event
 
 WRITER = "gateway-1"
-SIGNER = CheckpointSigner.from_text(new_signing_key())
+SIGNING_TEXT = new_signing_key()
+SIGNER = CheckpointSigner.from_text(SIGNING_TEXT)
 PUBLIC = TrustedKeys.from_texts([SIGNER.public_text()])
 OLD = datetime.now(UTC) - timedelta(days=400)
 
