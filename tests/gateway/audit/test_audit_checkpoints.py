@@ -76,7 +76,8 @@ async def test_an_intact_trail_verifies_against_its_checkpoints(
 ) -> None:
     await write_chain(audit_dsn, log, 12)
     seqs = [c.seq for c in log.read().checkpoints]
-    assert len(seqs) >= 3, "about every 5 records (the head when the signer runs)"
+    assert len(seqs) >= 2, "about every 5 records (the head when the signer gets to run)"
+    assert seqs == sorted(set(seqs)), "never the same head twice"
     assert seqs[-1] == 12, "and the head at shutdown"
     report = await verify(audit_dsn, log)
     assert report.ok
