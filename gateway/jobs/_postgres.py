@@ -22,7 +22,7 @@ from datetime import datetime
 
 import asyncpg
 
-from gateway.jobs._errors import JobNotFound, JobStoreUnavailable
+from gateway.jobs._errors import JobConfigError, JobNotFound, JobStoreUnavailable
 from gateway.jobs._model import (
     ACTIVE_STATES,
     Claim,
@@ -35,7 +35,7 @@ from gateway.jobs._model import (
     RowResult,
 )
 from gateway.jobs._schema import JOB_COLUMNS, SPEC_COLUMNS, counter_updates, job_from_row
-from gateway.jobs._sealing import JobKeys, KeyKind, new_key
+from gateway.jobs._sealing import OLD_LAYOUT, JobKeys, KeyKind, new_key
 
 __all__ = ["PostgresJobStore"]
 
@@ -147,6 +147,14 @@ class PostgresJobStore:
             await conn.execute("SELECT pg_advisory_xact_lock($1)", _SCHEMA_LOCK)
             await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self._schema}"')
             await conn.execute(_SCHEMA)
+            sealed = await conn.fetchval(
+                "SELECT count(*) FROM information_schema.columns WHERE table_schema = $1 "
+                "AND table_name = 'verification_job_inputs' AND column_name = 'details'",
+                self._schema,
+            )
+        if not sealed:
+            await self.close()
+            raise JobConfigError(OLD_LAYOUT)
 
     async def close(self) -> None:
         pool, self._pool = self._pool, None

@@ -28,7 +28,12 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from gateway.jobs._errors import JobStoreUnavailable
 from gateway.jobs._model import RowInput
 
-__all__ = ["JobKeys", "KeyKind", "new_key"]
+__all__ = ["OLD_LAYOUT", "JobKeys", "KeyKind", "new_key"]
+
+OLD_LAYOUT = (
+    "the job store has the pre-2026-11-30 layout that kept row details in clear: finish or erase "
+    "its jobs, then delete the SQLite file or drop the verification_job_* tables (docs/jobs.md)"
+)
 
 _NONCE_BYTES = 12
 

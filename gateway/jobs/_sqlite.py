@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
-from gateway.jobs._errors import JobNotFound, JobStoreUnavailable
+from gateway.jobs._errors import JobConfigError, JobNotFound, JobStoreUnavailable
 from gateway.jobs._model import (
     ACTIVE_STATES,
     Claim,
@@ -43,7 +43,7 @@ from gateway.jobs._model import (
     RowResult,
 )
 from gateway.jobs._schema import JOB_COLUMNS, SPEC_COLUMNS, counter_updates, job_from_row
-from gateway.jobs._sealing import JobKeys, KeyKind, new_key
+from gateway.jobs._sealing import OLD_LAYOUT, JobKeys, KeyKind, new_key
 
 __all__ = ["SqliteJobStore"]
 
@@ -366,6 +366,10 @@ def _connect(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA secure_delete=FAST")  # zero deleted cells where it costs no extra I/O
     conn.execute("PRAGMA temp_store=MEMORY")  # no temp file on disk
     conn.executescript(_SCHEMA)
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(verification_job_inputs)")}
+    if "details" not in columns:
+        conn.close()
+        raise JobConfigError(OLD_LAYOUT)
     return conn
 
 

@@ -23,6 +23,7 @@ import asyncpg
 import pytest
 
 from gateway.jobs import (
+    JobConfigError,
     JobStore,
     JobStoreUnavailable,
     JobWorker,
@@ -253,3 +254,18 @@ def test_a_sealed_row_moved_to_another_job_does_not_open() -> None:
     with pytest.raises(JobStoreUnavailable):
         JobKeys("a", new_key(), key).open_details(rows[0].ordinal, sealed, 0)
     assert JobKeys("a", key, key).open_details(rows[0].ordinal, sealed, 0) == rows[0]
+
+
+async def test_a_store_with_the_old_clear_text_layout_is_refused(tmp_path: Path) -> None:
+    """A store from before sealing is not silently written into: start-up says what to do."""
+    path = tmp_path / "jobs.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "CREATE TABLE verification_job_inputs (job_id TEXT, ordinal INTEGER, number TEXT, "
+            "full_name TEXT, PRIMARY KEY (job_id, ordinal))"
+        )
+    conn.close()
+    store = open_job_store(f"sqlite:///{path}")
+    with pytest.raises(JobConfigError, match="drop the verification_job_"):
+        await store.open()
+    await store.close()
