@@ -9,8 +9,9 @@ first, in job-id order, so they serialise per job and cannot deadlock each other
 
 Personal data is sealed under the job's keys (:mod:`gateway.jobs._sealing`) before it is sent to
 the server, so dead tuples, WAL segments and backups hold only ciphertext. A destroyed key's row
-is deleted; its old row version stays in the table file until VACUUM reuses the space and in WAL
-segments until they are recycled (docs/jobs.md says so): PostgreSQL cannot overwrite in place.
+is deleted and the small key table vacuumed at once, so the dead row version leaves the table
+file; WAL segments keep it until they are recycled (docs/jobs.md says so): PostgreSQL cannot
+overwrite in place.
 """
 
 from __future__ import annotations
@@ -221,12 +222,26 @@ class PostgresJobStore:
                 "WHERE id = $1 AND state = 'receiving'",
                 job_id,
             )
-            await _finish_if_done(conn, job_id)
-            return await _job(conn, job_id)
+            ended = await _finish_if_done(conn, job_id)
+            job = await _job(conn, job_id)
+        await self._shred_if(ended)
+        return job
 
     async def discard(self, job_id: str) -> None:
         async with self._conn(write=True) as conn:
             await _delete_job(conn, job_id)
+        await self._shred_if(ended=True)
+
+    async def _shred_if(self, ended: bool) -> None:
+        """After a key was destroyed: vacuum the key table, so its dead row leaves the file.
+        Best effort: a failure leaves the next one (or autovacuum) to do it."""
+        if not ended:
+            return
+        try:
+            async with self._conn() as conn:
+                await conn.execute("VACUUM verification_job_keys")
+        except JobStoreUnavailable:
+            return
 
     # --- reading -------------------------------------------------------------------------
 
@@ -352,23 +367,29 @@ class PostgresJobStore:
                 [c.reason for c in completions],
             )
             tallies = counter_updates((r["job_id"], r["outcome"]) for r in accepted)
+            ended = False
             for job_id, tally in tallies.items():
                 await _add_counts(conn, job_id, tally)
-                await _finish_if_done(conn, job_id)
+                ended = await _finish_if_done(conn, job_id) or ended
+        await self._shred_if(ended)
         return len(accepted)
 
     # --- ending a job ----------------------------------------------------------------------
 
     async def cancel(self, job_id: str) -> Job:
         async with self._conn(write=True) as conn:
-            await _cancel(conn, await _locked_job(conn, job_id))
-            return await _job(conn, job_id)
+            ended = await _cancel(conn, await _locked_job(conn, job_id))
+            job = await _job(conn, job_id)
+        await self._shred_if(ended)
+        return job
 
     async def erase(self, job_id: str) -> Job:
         async with self._conn(write=True) as conn:
             await _cancel(conn, await _locked_job(conn, job_id))
             await _erase(conn, job_id)
-            return await _job(conn, job_id)
+            job = await _job(conn, job_id)
+        await self._shred_if(ended=True)
+        return job
 
     async def purge(self, *, finished_before: datetime, abandoned_before: datetime) -> int:
         async with self._conn(write=True) as conn:
@@ -386,6 +407,7 @@ class PostgresJobStore:
                 await _erase(conn, row["id"])
             for row in abandoned:
                 await _delete_job(conn, row["id"])
+        await self._shred_if(ended=bool(expired or abandoned))
         return len(expired) + len(abandoned)
 
 
@@ -440,19 +462,21 @@ async def _destroy_keys(conn: asyncpg.Connection, job_id: str, *kinds: KeyKind) 
     )
 
 
-async def _finish_if_done(conn: asyncpg.Connection, job_id: str) -> None:
+async def _finish_if_done(conn: asyncpg.Connection, job_id: str) -> bool:
     finished = await conn.fetchval(
         "UPDATE verification_jobs SET state = 'completed', finished_at = now() "  # noqa: S608
         f"WHERE id = $1 AND state IN ('queued', 'running') AND total = {_DONE_SUM} RETURNING id",
         job_id,
     )
-    if finished is not None:
-        await _destroy_keys(conn, job_id, KeyKind.INPUTS)
+    if finished is None:
+        return False
+    await _destroy_keys(conn, job_id, KeyKind.INPUTS)
+    return True
 
 
-async def _cancel(conn: asyncpg.Connection, job: Job) -> None:
+async def _cancel(conn: asyncpg.Connection, job: Job) -> bool:
     if job.state not in ACTIVE_STATES:
-        return
+        return False
     status = await conn.execute(
         "WITH gone AS (DELETE FROM verification_job_inputs WHERE job_id = $1 "
         "RETURNING job_id, ordinal, number) "
@@ -468,6 +492,7 @@ async def _cancel(conn: asyncpg.Connection, job: Job) -> None:
         skipped,
     )
     await _destroy_keys(conn, job.id, KeyKind.INPUTS)
+    return True
 
 
 async def _erase(conn: asyncpg.Connection, job_id: str) -> None:
