@@ -8,6 +8,7 @@ a key they do not have. An honest purge is not a truncation. Runs on SQLite and 
 from __future__ import annotations
 
 import asyncio
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -31,6 +32,8 @@ from gateway.audit import (
 from gateway.audit._model import Anchor, epoch_micros
 from gateway.audit._seal import AuditKeys
 from gateway.audit.cli import audit_app
+from gateway.runtime import audit_signer, build_runtime, checkpoint_log
+from gateway.settings import Settings
 from tests.gateway.audit.support import KEY, execute, make_event
 
 WRITER = "gateway-1"
@@ -202,3 +205,18 @@ def _anchor_values(dsn: str, anchor: Anchor, mac: str) -> tuple[object, ...]:
     else:
         times = (anchor.purged_before, anchor.purged_at)
     return (anchor.writer_id, anchor.seq, anchor.hash, *times, anchor.records_purged, mac)
+
+
+async def test_the_gateway_signs_its_head_at_shutdown(settings: Settings) -> None:
+    """Wiring: settings → runtime → checkpointer; the dev gateway signs with the dev key."""
+    runtime = build_runtime(settings)
+    await runtime.audit.start()
+    try:
+        await runtime.audit.record(make_event())
+    finally:
+        await runtime.audit.close()
+        await runtime.http.aclose()
+    log = checkpoint_log(settings)
+    [checkpoint] = log.read().checkpoints
+    assert (checkpoint.seq, checkpoint.key_id) == (1, audit_signer(settings).key_id)
+    assert log.directory == Path(os.environ["LGSP_AUDIT_CHECKPOINT_DIR"])
