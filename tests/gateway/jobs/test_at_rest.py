@@ -15,7 +15,7 @@ import signal
 import sqlite3
 import stat
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
@@ -144,7 +144,9 @@ async def assert_nothing_readable(dsn: str, planted: Planted, destroyed: list[by
         where = [name for name, data in files.items() if key in data]
         assert not where, f"a destroyed key's bytes are still in {where}"
     remaining = set(destroyed)
-    for job_keys in [await live_keys(dsn, job) for job in ("done", "cancelled", "erased", "k")]:
+    for job_keys in [
+        await live_keys(dsn, job) for job in ("done", "cancelled", "erased", "k", "expired")
+    ]:
         assert not remaining & set(job_keys.values()), "a destroyed key is still a live row"
 
 
@@ -268,3 +270,15 @@ async def test_a_store_with_the_old_clear_text_layout_is_refused(tmp_path: Path)
     with pytest.raises(JobConfigError, match="drop the verification_job_"):
         await store.open()
     await store.close()
+
+
+async def test_expired_job_leaves_nothing_and_no_key(jobs_dsn: str, store: JobStore) -> None:
+    """Retention (purge) destroys the results key like an erase does."""
+    rows, planted = planted_rows(7)
+    await submit(store, "expired", rows)
+    keys = await live_keys(jobs_dsn, "expired")
+    await run_to_end(store, "expired")
+    later = datetime.now(UTC) + timedelta(days=1)
+    assert await store.purge(finished_before=later, abandoned_before=later) == 1
+    assert set(await live_keys(jobs_dsn, "expired")) == set(), "no key is left"
+    await assert_nothing_readable(jobs_dsn, planted, list(keys.values()))
