@@ -10,8 +10,9 @@ first, in job-id order, so they serialise per job and cannot deadlock each other
 Personal data is sealed under the job's keys (:mod:`gateway.jobs._sealing`) before it is sent to
 the server, so dead tuples, WAL segments and backups hold only ciphertext. A destroyed key's row
 is deleted and the small key table vacuumed at once, so the dead row version leaves the table
-file; WAL segments keep it until they are recycled (docs/jobs.md says so): PostgreSQL cannot
-overwrite in place.
+file (once no older transaction can still see it: a long query or a pg_dump delays that). WAL
+segments keep it until they are recycled (docs/jobs.md says so): PostgreSQL cannot overwrite in
+place.
 """
 
 from __future__ import annotations
