@@ -10,7 +10,20 @@ import httpx
 
 from adapters.ngsp import NgspClient, NgspConfig, NgspObserver
 from adapters.ngsp.transport import create_http_client
-from gateway.audit import AuditReader, AuditTrail, open_audit_reader, open_audit_trail
+from gateway.audit import (
+    AuditReader,
+    AuditTrail,
+    Checkpointer,
+    CheckpointLog,
+    CheckpointSigner,
+    TrustedKeys,
+    default_checkpoint_dir,
+    dev_signer,
+    is_disabled_dsn,
+    load_signer,
+    open_audit_reader,
+    open_audit_trail,
+)
 from gateway.jobs import JobService, open_job_service
 from gateway.ratelimit import MemoryRateLimiter, RateLimiter
 from gateway.ratelimit.failures import FailureCounter, MemoryFailureCounter, RedisFailureCounter
@@ -18,7 +31,7 @@ from gateway.ratelimit.redis import RedisRateLimiter
 from gateway.security.authn import ClientAuthenticator
 from gateway.security.clients import ClientRegistry, demo_clients
 from gateway.security.tokens import TokenIssuer
-from gateway.settings import Settings
+from gateway.settings import DEV_AUDIT_KEY, Settings
 
 __all__ = ["Runtime", "build_runtime"]
 
@@ -41,6 +54,9 @@ class Runtime:
         self.audit_reader = open_audit_reader(
             self.settings.audit_dsn,
             hmac_key=self.settings.audit_hmac_key.get_secret_value().encode(),
+            checkpoints=checkpoint_log(self.settings),
+            signer=audit_signer(self.settings),
+            trusted=TrustedKeys.from_texts(self.settings.audit_trusted_keys.split(",")),
         )
         self.authenticator = ClientAuthenticator(
             self.clients,
@@ -94,6 +110,29 @@ _RESILIENCE_SETTINGS = (
 )
 
 
+def audit_signer(settings: Settings) -> CheckpointSigner:
+    """The checkpoint signing key; in dev without one, the dev key (production refuses that)."""
+    key = settings.audit_signing_key
+    signer = load_signer(key.get_secret_value() if key else None, settings.audit_signing_key_file)
+    return signer if signer is not None else dev_signer(DEV_AUDIT_KEY)
+
+
+def checkpoint_log(settings: Settings) -> CheckpointLog:
+    directory = settings.audit_checkpoint_dir or default_checkpoint_dir(settings.audit_dsn)
+    return CheckpointLog(directory)
+
+
+def checkpointer(settings: Settings) -> Checkpointer | None:
+    if is_disabled_dsn(settings.audit_dsn):
+        return None
+    return Checkpointer(
+        checkpoint_log(settings),
+        audit_signer(settings),
+        every_records=settings.audit_checkpoint_every,
+        every_s=settings.audit_checkpoint_interval_s,
+    )
+
+
 def client_registry(settings: Settings) -> ClientRegistry:
     if settings.clients_file is not None:
         return ClientRegistry(settings.clients_file)
@@ -135,6 +174,7 @@ def build_runtime(
             writer_id=writer_id,
             queue_max=settings.audit_queue_max,
             linger_s=settings.audit_commit_linger_ms / 1000,
+            checkpointer=checkpointer(settings),
         ),
         clients=client_registry(settings),
         tokens=TokenIssuer(

@@ -100,6 +100,22 @@ class Settings(BaseSettings):
     audit_commit_linger_ms: float = Field(
         2.0, ge=0, le=100, description="Longest wait for announced records to share a commit."
     )
+    audit_signing_key: SecretStr | None = Field(
+        None, description="Ed25519 key (base64 seed) signing checkpoints; dev: a dev key."
+    )
+    audit_signing_key_file: Path | None = Field(
+        None, description="File holding the signing key instead (e.g. a mounted secret)."
+    )
+    audit_trusted_keys: str = Field(
+        "", description="Comma-separated base64 public keys of earlier signing keys (rotation)."
+    )
+    audit_checkpoint_dir: Path | None = Field(
+        None, description="Append-only checkpoint directory; default beside the SQLite file."
+    )
+    audit_checkpoint_every: int = Field(1000, ge=1, description="Sign the head every N records.")
+    audit_checkpoint_interval_s: float = Field(
+        10.0, gt=0, description="...and at least this often while records arrive."
+    )
 
     # --- bulk verification jobs (docs/jobs.md) -----------------------------------------------
     jobs_dsn: str = Field(
@@ -178,6 +194,11 @@ def _production_problems(settings: Settings) -> list[str]:
         problems.append("LGSP_TOKEN_SIGNING_KEY must be at least 32 characters in production")
     if settings.audit_dsn.strip().lower() in ("none:", "none://"):
         problems.append("LGSP_AUDIT_DSN none: disables the audit trail; refused in production")
+    if settings.audit_signing_key is None and settings.audit_signing_key_file is None:
+        problems.append(
+            "LGSP_AUDIT_SIGNING_KEY (or LGSP_AUDIT_SIGNING_KEY_FILE) must be set in production"
+            " (checkpoints would be signed by the public dev key)"
+        )
     if settings.clients_file is None:
         problems.append("LGSP_CLIENTS_FILE must be set in production (there is no demo client)")
     if settings.admin_token is not None and len(settings.admin_token.get_secret_value()) < 32:

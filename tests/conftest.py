@@ -27,6 +27,12 @@ pytest_plugins = ["tests.pii_guard"]
 PURPOSE_HEADERS = {"X-Purpose-Code": "1.001612", "X-Officer-Id": "officer-17"}
 
 
+@pytest.fixture(autouse=True)
+def _own_checkpoint_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Signed audit checkpoints go to the test's own directory, never the repository's var/."""
+    monkeypatch.setenv("LGSP_AUDIT_CHECKPOINT_DIR", str(tmp_path / "audit-checkpoints"))
+
+
 @pytest.fixture
 def mock_settings() -> MockSettings:
     return MockSettings(population_size=20_000, seed=2021, dialect="mixed")

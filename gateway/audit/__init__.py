@@ -10,12 +10,22 @@ members, relatives named in the record), never a number, and chain to their writ
 record by a MAC.
 
 :class:`AuditReader` serves auditors and citizens: search, subject look-up (who looked me up),
-CSV / JSON Lines export, chain verification and retention purge. Two stores sit behind one
-interface: SQLite (``sqlite:///var/audit.sqlite3``, the default) and PostgreSQL (production).
+CSV / JSON Lines export, chain verification and retention purge. Signed checkpoints of each chain
+head (Ed25519, in an append-only file outside the database) let ``verify`` prove completeness.
+Two stores sit behind one interface: SQLite (``sqlite:///var/audit.sqlite3``, the default) and
+PostgreSQL (production).
 """
 
 from __future__ import annotations
 
+from gateway.audit._checkpoint import (
+    Checkpoint,
+    CheckpointKind,
+    CheckpointLog,
+    default_checkpoint_dir,
+)
+from gateway.audit._checkpointer import Checkpointer
+from gateway.audit._completeness import ChainCompleteness, Gap, GapKind
 from gateway.audit._disabled import DisabledAuditTrail, NullStore, is_disabled_dsn
 from gateway.audit._errors import (
     AuditConfigError,
@@ -23,6 +33,7 @@ from gateway.audit._errors import (
     AuditQueryError,
     AuditUnavailable,
 )
+from gateway.audit._evidence import EvidenceReport, verify_evidence
 from gateway.audit._export import ExportFormat
 from gateway.audit._migrations import LATEST_VERSION
 from gateway.audit._model import ROLES, Anchor, AuditEvent, AuditRecord, Disclosure, RecordSubject
@@ -30,6 +41,13 @@ from gateway.audit._purge import PurgeReport
 from gateway.audit._query import MAX_CURSOR, AuditPage, AuditQuery
 from gateway.audit._reader import AuditReader
 from gateway.audit._seal import AuditKeys
+from gateway.audit._signing import (
+    CheckpointSigner,
+    TrustedKeys,
+    dev_signer,
+    load_signer,
+    new_signing_key,
+)
 from gateway.audit._store import AuditStore, open_store
 from gateway.audit._subjects import SubjectEntry, SubjectReport
 from gateway.audit._trail import Announcement, AuditStats, AuditTrail
@@ -56,18 +74,34 @@ __all__ = [
     "AuditUnavailable",
     "BreakReason",
     "ChainBreak",
+    "ChainCompleteness",
     "ChainReport",
+    "Checkpoint",
+    "CheckpointKind",
+    "CheckpointLog",
+    "CheckpointSigner",
+    "Checkpointer",
     "DisabledAuditTrail",
     "Disclosure",
+    "EvidenceReport",
     "ExportFormat",
+    "Gap",
+    "GapKind",
     "PurgeReport",
     "RecordSubject",
     "SubjectEntry",
     "SubjectReport",
+    "TrustedKeys",
     "VerifyReport",
+    "default_checkpoint_dir",
+    "dev_signer",
+    "is_disabled_dsn",
+    "load_signer",
+    "new_signing_key",
     "open_audit_reader",
     "open_audit_trail",
     "open_store",
+    "verify_evidence",
 ]
 
 
@@ -80,6 +114,7 @@ def open_audit_trail(
     batch_max: int = 500,
     commit_timeout_s: float = 5.0,
     linger_s: float = 0.002,
+    checkpointer: Checkpointer | None = None,
 ) -> AuditTrail:
     """The process's audit writer for the store at ``dsn`` (not started: ``await start()``).
 
@@ -95,10 +130,21 @@ def open_audit_trail(
         batch_max=batch_max,
         commit_timeout_s=commit_timeout_s,
         linger_s=linger_s,
+        checkpointer=checkpointer,
     )
 
 
-def open_audit_reader(dsn: str, *, hmac_key: bytes) -> AuditReader:
-    """A reader for the store at ``dsn`` (not opened: ``async with`` it)."""
+def open_audit_reader(
+    dsn: str,
+    *,
+    hmac_key: bytes,
+    checkpoints: CheckpointLog | None = None,
+    signer: CheckpointSigner | None = None,
+    trusted: TrustedKeys | None = None,
+) -> AuditReader:
+    """A reader for the store at ``dsn`` (not opened: ``async with`` it); with a checkpoint log,
+    ``verify`` checks completeness and ``purge`` signs what it removes."""
     store = NullStore() if is_disabled_dsn(dsn) else open_store(dsn)
-    return AuditReader(store, AuditKeys(hmac_key))
+    return AuditReader(
+        store, AuditKeys(hmac_key), checkpoints=checkpoints, signer=signer, trusted=trusted
+    )

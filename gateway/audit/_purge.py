@@ -7,20 +7,27 @@ anything is deleted; then, in one transaction, an :class:`~gateway.audit._model.
 the last purged record's ``seq`` and ``hash`` (sealed with the chain key) is stored and the prefix
 deleted. Verification then starts each chain from its anchor instead of genesis. A purge refuses
 to run on a chain that does not verify: that evidence must be looked at, not archived away.
+
+With a checkpoint log, a signed ``purge`` checkpoint for each anchor is appended after the archive
+is fsynced and before anything is deleted, so ``verify`` tells this purge from a truncation and
+from a forged anchor (a crash in between leaves a checkpoint that still matches the chain).
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
+from gateway.audit._checkpoint import Checkpoint, CheckpointKind, CheckpointLog
 from gateway.audit._errors import AuditQueryError
 from gateway.audit._export import jsonl_line
 from gateway.audit._model import Anchor
 from gateway.audit._seal import AuditKeys
+from gateway.audit._signing import CheckpointSigner
 from gateway.audit._store import AuditStore, iter_chain
 from gateway.audit._verify import verify_chain
 
@@ -36,7 +43,11 @@ class PurgeReport:
 
 
 async def purge_before(
-    store: AuditStore, keys: AuditKeys, cutoff: datetime, export_path: Path
+    store: AuditStore,
+    keys: AuditKeys,
+    cutoff: datetime,
+    export_path: Path,
+    witness: tuple[CheckpointLog, CheckpointSigner] | None = None,
 ) -> PurgeReport:
     """Purge every chain's records older than ``cutoff``, archiving them to ``export_path``."""
     bounds = await _last_purgeable_seqs(store, cutoff)
@@ -56,8 +67,23 @@ async def purge_before(
             os.fsync(out.fileno())
     except FileExistsError as exc:
         raise AuditQueryError(f"{export_path} exists: a purge never overwrites an archive") from exc
+    if witness is not None:
+        await asyncio.to_thread(_sign_purges, anchors, *witness)
     deleted = await store.purge(anchors) if anchors else 0
     return PurgeReport(cutoff, export_path, deleted, tuple(anchors))
+
+
+def _sign_purges(anchors: list[Anchor], log: CheckpointLog, signer: CheckpointSigner) -> None:
+    for a in anchors:
+        draft = Checkpoint(
+            a.writer_id,
+            a.seq,
+            a.hash,
+            datetime.now(UTC),
+            CheckpointKind.PURGE,
+            purged=a.records_purged,
+        )
+        log.append(draft.signed_by(signer))
 
 
 async def _last_purgeable_seqs(store: AuditStore, cutoff: datetime) -> dict[str, int]:

@@ -6,6 +6,7 @@ reading never waits behind the writer's commits (SQLite WAL readers do not block
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
@@ -13,7 +14,10 @@ from types import TracebackType
 from typing import TextIO
 
 from contracts.ids import InvalidNumber, parse_number
+from gateway.audit._checkpoint import CheckpointLog
+from gateway.audit._completeness import check_completeness
 from gateway.audit._errors import AuditQueryError
+from gateway.audit._evidence import write_evidence
 from gateway.audit._export import ExportFormat, write_export
 from gateway.audit._model import AuditRecord
 from gateway.audit._purge import PurgeReport, purge_before
@@ -26,7 +30,8 @@ from gateway.audit._query import (
     page_of,
 )
 from gateway.audit._seal import AuditKeys
-from gateway.audit._store import AuditStore
+from gateway.audit._signing import CheckpointSigner, TrustedKeys
+from gateway.audit._store import AuditStore, iter_chain
 from gateway.audit._subjects import SubjectReport, same_person, subject_report
 from gateway.audit._verify import VerifyReport, verify_chain
 
@@ -38,9 +43,25 @@ _LINKS_READ = 200  # newest records about a person read for their other number
 class AuditReader:
     """Reads (and purges) the trail. Use ``async with`` or :meth:`open` / :meth:`close`."""
 
-    def __init__(self, store: AuditStore, keys: AuditKeys) -> None:
+    def __init__(
+        self,
+        store: AuditStore,
+        keys: AuditKeys,
+        *,
+        checkpoints: CheckpointLog | None = None,
+        signer: CheckpointSigner | None = None,
+        trusted: TrustedKeys | None = None,
+    ) -> None:
         self._store = store
         self._keys = keys
+        self._checkpoints = checkpoints  # None: completeness is not checked
+        self._signer = signer  # signs purge checkpoints
+        trusted = trusted or TrustedKeys([])
+        self._trusted = trusted.with_key(signer.public_key) if signer is not None else trusted
+
+    @property
+    def checkpoints(self) -> CheckpointLog | None:
+        return self._checkpoints
 
     async def __aenter__(self) -> AuditReader:
         await self.open()
@@ -123,15 +144,64 @@ class AuditReader:
         """Write the matching records as CSV or JSON Lines; return how many."""
         return await write_export(self.iter_records(query), out, fmt)
 
+    async def export_evidence(self, directory: Path, query: AuditQuery | None = None) -> int:
+        """Write a signed evidence directory for the records matching ``query`` (see
+        :mod:`gateway.audit._evidence`); the number of records."""
+        if self._checkpoints is None or self._signer is None:
+            raise AuditQueryError("evidence needs the checkpoint directory and the signing key")
+        spans = await self._seq_spans(query)
+        records = [
+            record
+            for writer_id, (first, last) in spans.items()
+            async for record in iter_chain(self._store, writer_id, until_seq=last)
+            if record.seq >= first
+        ]
+        report = await self.verify()
+        verified = all(c.ok for c in report.chains if c.writer_id in spans) and all(
+            c.ok for c in report.completeness if c.writer_id in spans
+        )
+        checkpoints = await asyncio.to_thread(self._checkpoints.read)
+        span = {
+            "since": None if query is None or query.since is None else query.since.isoformat(),
+            "until": None if query is None or query.until is None else query.until.isoformat(),
+            "writers": {w: list(bounds) for w, bounds in spans.items()},
+        }
+        return await asyncio.to_thread(
+            write_evidence,
+            directory,
+            records,
+            checkpoints,
+            self._signer,
+            span=span,
+            chain_verified=verified,
+        )
+
+    async def _seq_spans(self, query: AuditQuery | None) -> dict[str, tuple[int, int]]:
+        spans: dict[str, tuple[int, int]] = {}
+        async for record in self.iter_records(query):
+            first, last = spans.get(record.writer_id, (record.seq, record.seq))
+            spans[record.writer_id] = (min(first, record.seq), max(last, record.seq))
+        return dict(sorted(spans.items()))
+
     async def verify(self, writer_id: str | None = None) -> VerifyReport:
         """Recompute one chain, or every chain in the store."""
         writers = [writer_id] if writer_id is not None else await self._store.writers()
-        return VerifyReport(
-            tuple([await verify_chain(self._store, self._keys, w) for w in writers])
-        )
+        chains = tuple([await verify_chain(self._store, self._keys, w) for w in writers])
+        if self._checkpoints is None:
+            return VerifyReport(chains)
+        read = await asyncio.to_thread(self._checkpoints.read)
+        verdicts = await check_completeness(self._store, read, self._trusted)
+        if writer_id is not None:
+            verdicts = tuple(v for v in verdicts if v.writer_id == writer_id)
+        return VerifyReport(chains, verdicts)
 
     async def purge(self, older_than: datetime, export_path: Path) -> PurgeReport:
         """Archive then delete records older than ``older_than``; chains stay verifiable."""
         if older_than.tzinfo is None:
             raise AuditQueryError("the purge cutoff must carry a timezone (UTC if unsure)")
-        return await purge_before(self._store, self._keys, older_than, export_path)
+        witness = None
+        if self._checkpoints is not None:
+            if self._signer is None:
+                raise AuditQueryError("a purge needs the audit signing key to sign what it removes")
+            witness = (self._checkpoints, self._signer)
+        return await purge_before(self._store, self._keys, older_than, export_path, witness)

@@ -29,6 +29,7 @@ import time
 from dataclasses import dataclass
 from types import TracebackType
 
+from gateway.audit._checkpointer import Checkpointer
 from gateway.audit._errors import AuditConfigError, AuditUnavailable
 from gateway.audit._model import AuditEvent, AuditRecord, ChainHead
 from gateway.audit._seal import AuditKeys, seal_batch
@@ -94,6 +95,7 @@ class AuditTrail:
         batch_max: int = 500,
         commit_timeout_s: float = 5.0,
         linger_s: float = 0.002,
+        checkpointer: Checkpointer | None = None,
     ) -> None:
         if not writer_id or len(writer_id) > 200:
             raise AuditConfigError("writer_id must be 1-200 characters")
@@ -107,6 +109,7 @@ class AuditTrail:
         self._batch_max = batch_max
         self._commit_timeout_s = commit_timeout_s
         self._linger_s = linger_s
+        self._checkpointer = checkpointer  # signs committed heads (gateway/audit/_checkpoint.py)
         self._announced = 0  # operations that announced a record and have not queued it yet
         self._lingering = False  # the sealer waits for announced records: wake it on news
         self._wake = asyncio.Event()
@@ -164,6 +167,8 @@ class AuditTrail:
             await self._store.close()
             raise
         self._committed_head = self._sealed_head
+        if self._checkpointer is not None:
+            self._checkpointer.begin(self._writer_id, self._sealed_head)
         self._accepting = True
         self._tasks = [
             asyncio.create_task(self._seal_loop(), name=f"audit-sealer:{self._writer_id}"),
@@ -179,6 +184,8 @@ class AuditTrail:
         self._accepting = False
         await self._queue.put(None)
         await asyncio.gather(*tasks)
+        if self._checkpointer is not None:
+            await self._checkpointer.close()  # the shutdown checkpoint: every commit is in
         await self._store.close()
         head_seq = self.stats.head_seq
         _log.info("audit_trail_closed", writer_id=self._writer_id, head_seq=head_seq)
@@ -310,6 +317,8 @@ class AuditTrail:
             return
         last = sealed.records[-1]
         self._committed_head = ChainHead(last.seq, last.hash)
+        if self._checkpointer is not None:
+            self._checkpointer.committed(self._committed_head)
         self._succeed(sealed.pending, started)
 
     def _succeed(self, pending: list[_Pending], started: float) -> None:

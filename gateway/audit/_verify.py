@@ -10,8 +10,9 @@ The subject index (which "who looked me up" reads) is derived from the records' 
 ``subjects``, so it is checked against them, a slice of the chain at a time: an index row removed
 (a disclosure hidden from a citizen) or added (one invented) makes the record **unindexed**.
 
-What a chain cannot show alone: the newest records of a writer cut off at the tail. The head
-(``AuditStats.head_seq``) is logged by the writer, which an outside witness can compare.
+What a chain cannot show alone: the newest records of a writer cut off at the tail, or a whole
+chain deleted. The signed checkpoints show that (:mod:`gateway.audit._completeness`); their
+verdicts ride along in :attr:`VerifyReport.completeness`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from gateway.audit._completeness import ChainCompleteness
 from gateway.audit._model import GENESIS, AuditRecord, ChainHead
 from gateway.audit._seal import AuditKeys
 from gateway.audit._sql import indexed_subjects
@@ -61,10 +63,11 @@ class ChainReport:
 @dataclass(frozen=True, slots=True)
 class VerifyReport:
     chains: tuple[ChainReport, ...]
+    completeness: tuple[ChainCompleteness, ...] = ()  # empty: no checkpoints were consulted
 
     @property
     def ok(self) -> bool:
-        return all(chain.ok for chain in self.chains)
+        return all(c.ok for c in self.chains) and all(c.ok for c in self.completeness)
 
     @property
     def records_checked(self) -> int:

@@ -2,8 +2,11 @@
 
 The store and key come from ``--dsn`` / ``LGSP_AUDIT_DSN`` and ``--hmac-key`` /
 ``LGSP_AUDIT_HMAC_KEY``; :func:`build_reader` is the one place that turns them into a reader, so
-the gateway's settings object can be passed instead later. Tables for people, ``--json`` for
-machines. Exit codes: 0 fine, 1 a chain does not verify, 2 bad input, 3 store unavailable.
+the gateway's settings object can be passed instead later. ``verify`` and ``purge`` also read the
+checkpoint directory (``LGSP_AUDIT_CHECKPOINT_DIR``), the signing key (``LGSP_AUDIT_SIGNING_KEY``
+or ``…_FILE``; dev falls back to the dev key) and earlier public keys
+(``LGSP_AUDIT_TRUSTED_KEYS``). Tables for people, ``--json`` for machines. Exit codes: 0 fine,
+1 a chain does not verify or is incomplete, 2 bad input, 3 store unavailable.
 Times are ISO 8601; a time without an offset is taken as UTC.
 """
 
@@ -14,8 +17,10 @@ import os
 import re
 import sys
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
@@ -33,11 +38,20 @@ from gateway.audit import (
     AuditReader,
     AuditRecord,
     AuditUnavailable,
+    ChainCompleteness,
+    CheckpointLog,
+    CheckpointSigner,
     PurgeReport,
     SubjectEntry,
     SubjectReport,
+    TrustedKeys,
     VerifyReport,
+    default_checkpoint_dir,
+    dev_signer,
+    load_signer,
+    new_signing_key,
     open_audit_reader,
+    verify_evidence,
 )
 from gateway.settings import DEV_AUDIT_KEY
 
@@ -86,16 +100,90 @@ Outcome = Annotated[
     str | None, typer.Option("--outcome", help="success, not_found, rejected, error")
 ]
 Limit = Annotated[int, typer.Option(min=1, max=1000, help="Records per page.")]
+CheckpointDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--checkpoint-dir",
+        envvar="LGSP_AUDIT_CHECKPOINT_DIR",
+        help="Signed checkpoints (default: audit-checkpoints beside the SQLite file).",
+        show_default=False,
+    ),
+]
+SigningKey = Annotated[
+    str | None,
+    typer.Option(
+        "--signing-key",
+        envvar="LGSP_AUDIT_SIGNING_KEY",
+        help="The checkpoint signing key (base64).",
+        show_default=False,
+    ),
+]
+SigningKeyFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--signing-key-file",
+        envvar="LGSP_AUDIT_SIGNING_KEY_FILE",
+        help="File holding the signing key.",
+        show_default=False,
+    ),
+]
+TrustedKeyTexts = Annotated[
+    str,
+    typer.Option(
+        "--trusted-keys",
+        envvar="LGSP_AUDIT_TRUSTED_KEYS",
+        help="Comma-separated base64 public keys whose checkpoints verify (old keys, auditors).",
+    ),
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Witness:
+    """Where the checkpoints are and which keys sign and verify them."""
+
+    log: CheckpointLog
+    signer: CheckpointSigner | None
+    trusted: TrustedKeys
+
+
+def witness_of(
+    dsn: str,
+    directory: Path | None,
+    signing_key: str | None,
+    signing_key_file: Path | None,
+    trusted_keys: str,
+) -> Witness:
+    """The checkpoint options as configured; dev without a signing key uses the dev key."""
+    try:
+        signer = load_signer(signing_key, signing_key_file)
+        trusted = TrustedKeys.from_texts(trusted_keys.split(","))
+    except AuditConfigError as exc:
+        _fail(str(exc), EXIT_INPUT)
+    if signer is None and os.environ.get("LGSP_ENV", "dev") == "dev":
+        signer = dev_signer(DEV_AUDIT_KEY)
+    if signer is None and not trusted:
+        _fail(
+            "no key to check checkpoints with: "
+            "set LGSP_AUDIT_SIGNING_KEY or LGSP_AUDIT_TRUSTED_KEYS",
+            EXIT_INPUT,
+        )
+    return Witness(CheckpointLog(directory or default_checkpoint_dir(dsn)), signer, trusted)
+
+
 Cursor = Annotated[
     int | None,
     typer.Option(min=0, max=MAX_CURSOR, help="next_cursor of the previous page."),
 ]
 
 
-def build_reader(dsn: str, hmac_key: str | bytes) -> AuditReader:
+def build_reader(dsn: str, hmac_key: str | bytes, witness: Witness | None = None) -> AuditReader:
     """The reader for a DSN and key as configured (a text key is taken as UTF-8)."""
     key = hmac_key.encode() if isinstance(hmac_key, str) else hmac_key
-    return open_audit_reader(dsn, hmac_key=key)
+    if witness is None:
+        return open_audit_reader(dsn, hmac_key=key)
+    return open_audit_reader(
+        dsn, hmac_key=key, checkpoints=witness.log, signer=witness.signer, trusted=witness.trusted
+    )
 
 
 @audit_app.command()
@@ -105,9 +193,15 @@ def verify(
     as_json: AsJson = False,
     dsn: Dsn = DEFAULT_DSN,
     hmac_key: HmacKey = None,
+    checkpoint_dir: CheckpointDir = None,
+    signing_key: SigningKey = None,
+    signing_key_file: SigningKeyFile = None,
+    trusted_keys: TrustedKeyTexts = "",
 ) -> None:
-    """Recompute the hash chains; name the first modified, deleted or reordered record."""
-    report = _run(dsn, hmac_key, lambda reader: reader.verify(writer))
+    """Recompute the hash chains; name the first modified, deleted or reordered record, and
+    check each chain against its signed checkpoints (cut tail, deleted chain, replaced tail)."""
+    witness = partial(witness_of, dsn, checkpoint_dir, signing_key, signing_key_file, trusted_keys)
+    report = _run(dsn, hmac_key, lambda reader: reader.verify(writer), witness)
     if as_json:
         _print_json(_verify_json(report))
     else:
@@ -189,10 +283,21 @@ def export(
     purpose: Purpose = None,
     operation: Operation = None,
     outcome: Outcome = None,
+    evidence: Annotated[
+        Path | None,
+        typer.Option(
+            "--evidence",
+            help="Write a signed evidence directory instead (checked by verify-evidence).",
+            show_default=False,
+        ),
+    ] = None,
     dsn: Dsn = DEFAULT_DSN,
     hmac_key: HmacKey = None,
+    checkpoint_dir: CheckpointDir = None,
+    signing_key: SigningKey = None,
+    signing_key_file: SigningKeyFile = None,
 ) -> None:
-    """Export matching records, oldest first, as CSV or JSON Lines."""
+    """Export matching records, oldest first, as CSV or JSON Lines, or as signed evidence."""
     query = _query(
         since=since,
         until=until,
@@ -203,6 +308,11 @@ def export(
         operation=operation,
         outcome=outcome,
     )
+    if evidence is not None:
+        witness = partial(witness_of, dsn, checkpoint_dir, signing_key, signing_key_file, "")
+        count = _run(dsn, hmac_key, lambda r: r.export_evidence(evidence, query), witness)
+        _stderr().print(f"exported {count} records as evidence to {evidence}")
+        return
     if str(output) == "-":
         count = _run(dsn, hmac_key, lambda r: r.export(sys.stdout, fmt.value, query))
     else:
@@ -224,22 +334,75 @@ def purge(
     as_json: AsJson = False,
     dsn: Dsn = DEFAULT_DSN,
     hmac_key: HmacKey = None,
+    checkpoint_dir: CheckpointDir = None,
+    signing_key: SigningKey = None,
+    signing_key_file: SigningKeyFile = None,
 ) -> None:
-    """Archive, then delete, records older than a cutoff; the chains stay verifiable."""
+    """Archive, then delete, records older than a cutoff; the chains stay verifiable and a signed
+    checkpoint says what was purged."""
     cutoff = _parse_cutoff(older_than)
+    witness = partial(witness_of, dsn, checkpoint_dir, signing_key, signing_key_file, "")
     if not yes:
         typer.confirm(f"Purge audit records older than {cutoff.isoformat()}?", abort=True)
-    report = _run(dsn, hmac_key, lambda r: r.purge(cutoff, export_to))
+    report = _run(dsn, hmac_key, lambda r: r.purge(cutoff, export_to), witness)
     if as_json:
         _print_json(_purge_json(report))
     else:
         _print_purge(report)
 
 
+@audit_app.command("verify-evidence")
+def verify_evidence_command(
+    directory: Annotated[Path, typer.Argument(help="A directory from export --evidence.")],
+    *,
+    public_key: Annotated[
+        list[str],
+        typer.Option(
+            "--public-key", help="A trusted public key (base64); repeat for rotated keys."
+        ),
+    ],
+    as_json: AsJson = False,
+) -> None:
+    """Check signed evidence offline: no database, no HMAC key, only public keys."""
+    try:
+        trusted = TrustedKeys.from_texts(public_key)
+    except AuditConfigError as exc:
+        _fail(str(exc), EXIT_INPUT)
+    report = verify_evidence(directory, trusted)
+    if as_json:
+        _print_json({"ok": report.ok, **_fields_of(report)})
+    elif report.ok:
+        Console().print(
+            f"[green]ok[/green]: {report.records} records, "
+            f"{report.checkpoints_matched} signed checkpoints matched"
+        )
+    else:
+        for problem in report.problems:
+            Console().print(f"[red]fail[/red]: {problem}")
+    if not report.ok:
+        raise typer.Exit(EXIT_BROKEN)
+
+
+@audit_app.command()
+def keygen() -> None:
+    """Print a new checkpoint signing key and its public key (keep the first one secret)."""
+    private = new_signing_key()
+    public = CheckpointSigner.from_text(private).public_text()
+    typer.echo(f"LGSP_AUDIT_SIGNING_KEY={private}")
+    typer.echo(
+        f"public key (give to auditors; add to LGSP_AUDIT_TRUSTED_KEYS on rotation): {public}"
+    )
+
+
 # --- running --------------------------------------------------------------------------------
 
 
-def _run(dsn: str, hmac_key: str | None, action: Callable[[AuditReader], Awaitable[T]]) -> T:
+def _run(
+    dsn: str,
+    hmac_key: str | None,
+    action: Callable[[AuditReader], Awaitable[T]],
+    witness: Callable[[], Witness] | None = None,
+) -> T:
     """Open a reader, run ``action``, close it; failures become a message and an exit code."""
     if not hmac_key:
         if os.environ.get("LGSP_ENV", "dev") != "dev":
@@ -248,7 +411,8 @@ def _run(dsn: str, hmac_key: str | None, action: Callable[[AuditReader], Awaitab
         _stderr().print("note: no LGSP_AUDIT_HMAC_KEY: using the dev key, as the dev gateway does")
         hmac_key = DEV_AUDIT_KEY
     try:
-        return asyncio.run(_with_reader(build_reader(dsn, hmac_key), action))
+        reader = build_reader(dsn, hmac_key, None if witness is None else witness())
+        return asyncio.run(_with_reader(reader, action))
     except AuditUnavailable as exc:
         _fail(f"audit store unavailable: {exc.detail}", EXIT_UNAVAILABLE)
     except (AuditQueryError, AuditConfigError) as exc:
@@ -376,7 +540,23 @@ def _verify_json(report: VerifyReport) -> dict[str, Any]:
         }
         for chain in report.chains
     ]
-    return {"ok": report.ok, "records_checked": report.records_checked, "chains": chains}
+    complete = [
+        {
+            "writer_id": c.writer_id,
+            "ok": c.ok,
+            "checkpoints": c.checkpoints,
+            "signed_seq": c.signed_seq,
+            "uncovered": c.uncovered,
+            "gaps": [_fields_of(gap) for gap in c.gaps],
+        }
+        for c in report.completeness
+    ]
+    return {
+        "ok": report.ok,
+        "records_checked": report.records_checked,
+        "chains": chains,
+        "completeness": complete,
+    }
 
 
 def _fields_of(value: Any) -> dict[str, Any]:
@@ -395,6 +575,25 @@ def _print_verify(report: VerifyReport) -> None:
         if broken is not None:
             table.add_row("", "", "", broken.detail)
     Console().print(table)
+    if report.completeness:
+        Console().print(_completeness_table(report.completeness))
+
+
+def _completeness_table(verdicts: Iterable[ChainCompleteness]) -> Table:
+    table = Table(title="Completeness against signed checkpoints")
+    for header in ("writer", "signed up to", "status", "missing or replaced"):
+        table.add_column(header, overflow="fold")
+    for v in verdicts:
+        signed = (
+            "-" if v.signed_seq is None else f"seq {v.signed_seq} ({v.checkpoints} checkpoints)"
+        )
+        if v.ok:
+            note = "" if v.uncovered is None else "not yet signed: seq {}-{}".format(*v.uncovered)
+            table.add_row(v.writer_id, signed, "[green]ok[/green]", note)
+        for gap in v.gaps:
+            where = f"seq {gap.first_seq}-{gap.last_seq}: {gap.detail}"
+            table.add_row(v.writer_id, signed, f"[red]{gap.kind}[/red]", where)
+    return table
 
 
 def _purge_json(report: PurgeReport) -> dict[str, Any]:

@@ -6,6 +6,13 @@ the clock is the database's ``now()``, so hosts with skewed clocks agree on when
 Transactions that change a job's counters or move its rows (complete, cancel) lock the job's row
 first, in job-id order, so they serialise per job and cannot deadlock each other. Rows go in with
 ``COPY``. All tables live in one schema (``?schema=`` in the DSN, default ``public``).
+
+Personal data is sealed under the job's keys (:mod:`gateway.jobs._sealing`) before it is sent to
+the server, so dead tuples, WAL segments and backups hold only ciphertext. A destroyed key's row
+is deleted and the small key table vacuumed at once, so the dead row version leaves the table
+file (once no older transaction can still see it: a long query or a pg_dump delays that). WAL
+segments keep it until they are recycled (docs/jobs.md says so): PostgreSQL cannot overwrite in
+place.
 """
 
 from __future__ import annotations
@@ -14,11 +21,10 @@ import secrets
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any
 
 import asyncpg
 
-from gateway.jobs._errors import JobNotFound, JobStoreUnavailable
+from gateway.jobs._errors import JobConfigError, JobNotFound, JobStoreUnavailable
 from gateway.jobs._model import (
     ACTIVE_STATES,
     Claim,
@@ -31,6 +37,7 @@ from gateway.jobs._model import (
     RowResult,
 )
 from gateway.jobs._schema import JOB_COLUMNS, SPEC_COLUMNS, counter_updates, job_from_row
+from gateway.jobs._sealing import OLD_LAYOUT, JobKeys, KeyKind, new_key
 
 __all__ = ["PostgresJobStore"]
 
@@ -38,7 +45,7 @@ _POOL_SIZE = 4
 _SCHEMA_LOCK = 0x4C475350_4A4F4253  # "LGSPJOBS": one replica at a time creates the tables
 _DONE_SUM = "matched + mismatched + not_found + invalid + failed + skipped"
 _JOB_SELECT = f"SELECT {', '.join(JOB_COLUMNS)} FROM verification_jobs"  # noqa: S608
-_INPUT_COLUMNS = ("job_id", "ordinal", "number", "full_name", "birth_date", "birth_year", "sex")
+_INPUT_COLUMNS = ("job_id", "ordinal", "details", "number")
 _RESULT_COLUMNS = ("job_id", "ordinal", "number", "outcome", "reason")
 
 _SCHEMA = """
@@ -71,11 +78,8 @@ CREATE INDEX IF NOT EXISTS verification_jobs_by_state
 CREATE TABLE IF NOT EXISTS verification_job_inputs (
     job_id text NOT NULL,
     ordinal bigint NOT NULL,
-    number text NOT NULL,
-    full_name text,
-    birth_date date,
-    birth_year integer,
-    sex smallint,
+    details bytea NOT NULL,
+    number bytea NOT NULL,
     attempts integer NOT NULL DEFAULT 0,
     claim_id text,
     lease_until timestamptz NOT NULL DEFAULT 'epoch',
@@ -84,28 +88,22 @@ CREATE TABLE IF NOT EXISTS verification_job_inputs (
 CREATE TABLE IF NOT EXISTS verification_job_results (
     job_id text NOT NULL,
     ordinal bigint NOT NULL,
-    number text NOT NULL,
+    number bytea NOT NULL,
     outcome text NOT NULL,
     reason text NOT NULL,
     PRIMARY KEY (job_id, ordinal)
+);
+CREATE TABLE IF NOT EXISTS verification_job_keys (
+    job_id text NOT NULL,
+    kind text NOT NULL,
+    key bytea NOT NULL,
+    PRIMARY KEY (job_id, kind)
 );
 """
 
 
 def _moment(value: datetime | None) -> datetime | None:
     return value
-
-
-def _row_input(record: Any) -> RowInput:
-    return RowInput(
-        ordinal=record["ordinal"],
-        number=record["number"],
-        full_name=record["full_name"],
-        birth_date=record["birth_date"],
-        birth_year=record["birth_year"],
-        sex=record["sex"],
-        attempts=record["attempts"],
-    )
 
 
 def _key_arrays(keys: Sequence[RowKey]) -> tuple[list[str], list[int], list[str]]:
@@ -151,6 +149,14 @@ class PostgresJobStore:
             await conn.execute("SELECT pg_advisory_xact_lock($1)", _SCHEMA_LOCK)
             await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self._schema}"')
             await conn.execute(_SCHEMA)
+            sealed = await conn.fetchval(
+                "SELECT count(*) FROM information_schema.columns WHERE table_schema = $1 "
+                "AND table_name = 'verification_job_inputs' AND column_name = 'details'",
+                self._schema,
+            )
+        if not sealed:
+            await self.close()
+            raise JobConfigError(OLD_LAYOUT)
 
     async def close(self) -> None:
         pool, self._pool = self._pool, None
@@ -169,17 +175,31 @@ class PostgresJobStore:
                 *(getattr(spec, name) for name in SPEC_COLUMNS),
                 "receiving",
             )
+            await conn.executemany(
+                "INSERT INTO verification_job_keys (job_id, kind, key) VALUES ($1, $2, $3)",
+                [(job_id, kind.value, new_key()) for kind in KeyKind],
+            )
             return await _job(conn, job_id)
 
     async def add_rows(
         self, job_id: str, rows: Sequence[RowInput], invalid: Sequence[RowResult]
     ) -> None:
-        inputs = [
-            (job_id, r.ordinal, r.number, r.full_name, r.birth_date, r.birth_year, r.sex)
-            for r in rows
-        ]
-        results = [(job_id, r.ordinal, r.number, r.outcome.value, r.reason) for r in invalid]
         async with self._conn(write=True) as conn:
+            keys = await _keys(conn, job_id)
+            inputs = [
+                (job_id, r.ordinal, keys.seal_details(r), keys.seal_number(r.ordinal, r.number))
+                for r in rows
+            ]
+            results = [
+                (
+                    job_id,
+                    r.ordinal,
+                    keys.seal_number(r.ordinal, r.number),
+                    r.outcome.value,
+                    r.reason,
+                )
+                for r in invalid
+            ]
             if inputs:
                 await conn.copy_records_to_table(
                     "verification_job_inputs", records=inputs, columns=_INPUT_COLUMNS
@@ -203,12 +223,26 @@ class PostgresJobStore:
                 "WHERE id = $1 AND state = 'receiving'",
                 job_id,
             )
-            await _finish_if_done(conn, job_id)
-            return await _job(conn, job_id)
+            ended = await _finish_if_done(conn, job_id)
+            job = await _job(conn, job_id)
+        await self._shred_if(ended)
+        return job
 
     async def discard(self, job_id: str) -> None:
         async with self._conn(write=True) as conn:
             await _delete_job(conn, job_id)
+        await self._shred_if(ended=True)
+
+    async def _shred_if(self, ended: bool) -> None:
+        """After a key was destroyed: vacuum the key table, so its dead row leaves the file.
+        Best effort: a failure leaves the next one (or autovacuum) to do it."""
+        if not ended:
+            return
+        try:
+            async with self._conn() as conn:
+                await conn.execute("VACUUM verification_job_keys")
+        except JobStoreUnavailable:
+            return
 
     # --- reading -------------------------------------------------------------------------
 
@@ -235,8 +269,15 @@ class PostgresJobStore:
                 after,
                 limit,
             )
+            keys = await _keys(conn, job_id) if rows else JobKeys(job_id, None, None)
         return [
-            RowResult(r["ordinal"], r["number"], Outcome(r["outcome"]), r["reason"]) for r in rows
+            RowResult(
+                r["ordinal"],
+                keys.open_number(r["ordinal"], r["number"]),
+                Outcome(r["outcome"]),
+                r["reason"],
+            )
+            for r in rows
         ]
 
     # --- the worker's side ---------------------------------------------------------------
@@ -269,16 +310,17 @@ class PostgresJobStore:
                 "UPDATE verification_job_inputs AS i "
                 "SET claim_id = $3, lease_until = now() + make_interval(secs => $4) "
                 "FROM picked WHERE i.job_id = $1 AND i.ordinal = picked.ordinal "
-                "RETURNING i.ordinal, i.number, i.full_name, i.birth_date, i.birth_year, "
-                "i.sex, i.attempts",
+                "RETURNING i.ordinal, i.details, i.attempts",
                 job.id,
                 limit,
                 claim_id,
                 lease_s,
             )
-        if not rows:
-            return None
-        inputs = tuple(sorted((_row_input(r) for r in rows), key=lambda r: r.ordinal))
+            if not rows:
+                return None
+            keys = await _keys(conn, job.id)
+        opened = (keys.open_details(r["ordinal"], r["details"], r["attempts"]) for r in rows)
+        inputs = tuple(sorted(opened, key=lambda r: r.ordinal))
         return Claim(job.id, claim_id, job.spec, inputs)
 
     async def extend(self, keys: Sequence[RowKey], lease_s: float) -> None:
@@ -326,23 +368,29 @@ class PostgresJobStore:
                 [c.reason for c in completions],
             )
             tallies = counter_updates((r["job_id"], r["outcome"]) for r in accepted)
+            ended = False
             for job_id, tally in tallies.items():
                 await _add_counts(conn, job_id, tally)
-                await _finish_if_done(conn, job_id)
+                ended = await _finish_if_done(conn, job_id) or ended
+        await self._shred_if(ended)
         return len(accepted)
 
     # --- ending a job ----------------------------------------------------------------------
 
     async def cancel(self, job_id: str) -> Job:
         async with self._conn(write=True) as conn:
-            await _cancel(conn, await _locked_job(conn, job_id))
-            return await _job(conn, job_id)
+            ended = await _cancel(conn, await _locked_job(conn, job_id))
+            job = await _job(conn, job_id)
+        await self._shred_if(ended)
+        return job
 
     async def erase(self, job_id: str) -> Job:
         async with self._conn(write=True) as conn:
             await _cancel(conn, await _locked_job(conn, job_id))
             await _erase(conn, job_id)
-            return await _job(conn, job_id)
+            job = await _job(conn, job_id)
+        await self._shred_if(ended=True)
+        return job
 
     async def purge(self, *, finished_before: datetime, abandoned_before: datetime) -> int:
         async with self._conn(write=True) as conn:
@@ -360,6 +408,7 @@ class PostgresJobStore:
                 await _erase(conn, row["id"])
             for row in abandoned:
                 await _delete_job(conn, row["id"])
+        await self._shred_if(ended=bool(expired or abandoned))
         return len(expired) + len(abandoned)
 
 
@@ -399,17 +448,36 @@ async def _add_counts(conn: asyncpg.Connection, job_id: str, tally: dict[str, in
     )
 
 
-async def _finish_if_done(conn: asyncpg.Connection, job_id: str) -> None:
+async def _keys(conn: asyncpg.Connection, job_id: str) -> JobKeys:
+    rows = await conn.fetch("SELECT kind, key FROM verification_job_keys WHERE job_id = $1", job_id)
+    found = {r["kind"]: bytes(r["key"]) for r in rows}
+    return JobKeys(job_id, found.get(KeyKind.INPUTS.value), found.get(KeyKind.RESULTS.value))
+
+
+async def _destroy_keys(conn: asyncpg.Connection, job_id: str, *kinds: KeyKind) -> None:
+    names = [kind.value for kind in kinds]
     await conn.execute(
-        "UPDATE verification_jobs SET state = 'completed', finished_at = now() "  # noqa: S608
-        f"WHERE id = $1 AND state IN ('queued', 'running') AND total = {_DONE_SUM}",
+        "DELETE FROM verification_job_keys WHERE job_id = $1 AND kind = ANY($2::text[])",
         job_id,
+        names,
     )
 
 
-async def _cancel(conn: asyncpg.Connection, job: Job) -> None:
+async def _finish_if_done(conn: asyncpg.Connection, job_id: str) -> bool:
+    finished = await conn.fetchval(
+        "UPDATE verification_jobs SET state = 'completed', finished_at = now() "  # noqa: S608
+        f"WHERE id = $1 AND state IN ('queued', 'running') AND total = {_DONE_SUM} RETURNING id",
+        job_id,
+    )
+    if finished is None:
+        return False
+    await _destroy_keys(conn, job_id, KeyKind.INPUTS)
+    return True
+
+
+async def _cancel(conn: asyncpg.Connection, job: Job) -> bool:
     if job.state not in ACTIVE_STATES:
-        return
+        return False
     status = await conn.execute(
         "WITH gone AS (DELETE FROM verification_job_inputs WHERE job_id = $1 "
         "RETURNING job_id, ordinal, number) "
@@ -424,11 +492,14 @@ async def _cancel(conn: asyncpg.Connection, job: Job) -> None:
         job.id,
         skipped,
     )
+    await _destroy_keys(conn, job.id, KeyKind.INPUTS)
+    return True
 
 
 async def _erase(conn: asyncpg.Connection, job_id: str) -> None:
     await conn.execute("DELETE FROM verification_job_inputs WHERE job_id = $1", job_id)
     await conn.execute("DELETE FROM verification_job_results WHERE job_id = $1", job_id)
+    await _destroy_keys(conn, job_id, *KeyKind)
     await conn.execute(
         "UPDATE verification_jobs SET erased_at = now() WHERE id = $1 AND erased_at IS NULL",
         job_id,
@@ -438,4 +509,5 @@ async def _erase(conn: asyncpg.Connection, job_id: str) -> None:
 async def _delete_job(conn: asyncpg.Connection, job_id: str) -> None:
     await conn.execute("DELETE FROM verification_job_inputs WHERE job_id = $1", job_id)
     await conn.execute("DELETE FROM verification_job_results WHERE job_id = $1", job_id)
+    await _destroy_keys(conn, job_id, *KeyKind)
     await conn.execute("DELETE FROM verification_jobs WHERE id = $1", job_id)

@@ -6,22 +6,30 @@ process on the same file (a restarted gateway while the old one dies) waits inst
 half-way. ``synchronous=NORMAL``: in WAL mode a killed process loses nothing that was committed;
 only a power cut may roll back the last checkpoints, and those rows are then verified again
 (never duplicated, because results are keyed by row). Times are seconds since 1970 (UTC).
+
+Personal data is sealed under the job's keys (:mod:`gateway.jobs._sealing`) before it reaches the
+file. The file and its ``-wal``/``-shm`` companions are created 0600. A destroyed key is first
+overwritten in place with zeros (same size, so SQLite rewrites the cell where it lies), then
+deleted, and the WAL is checkpointed and truncated, so the key's bytes are left in no frame or page
+of any of the three files (tests/gateway/jobs/test_at_rest.py reads them all). Temporary tables and
+sorts stay in memory (``temp_store=MEMORY``): no temp file is ever written.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from gateway.jobs._errors import JobNotFound, JobStoreUnavailable
+from gateway.jobs._errors import JobConfigError, JobNotFound, JobStoreUnavailable
 from gateway.jobs._model import (
     ACTIVE_STATES,
     Claim,
@@ -35,6 +43,7 @@ from gateway.jobs._model import (
     RowResult,
 )
 from gateway.jobs._schema import JOB_COLUMNS, SPEC_COLUMNS, counter_updates, job_from_row
+from gateway.jobs._sealing import OLD_LAYOUT, JobKeys, KeyKind, new_key
 
 __all__ = ["SqliteJobStore"]
 
@@ -72,11 +81,8 @@ CREATE INDEX IF NOT EXISTS verification_jobs_by_state
 CREATE TABLE IF NOT EXISTS verification_job_inputs (
     job_id TEXT NOT NULL,
     ordinal INTEGER NOT NULL,
-    number TEXT NOT NULL,
-    full_name TEXT,
-    birth_date TEXT,
-    birth_year INTEGER,
-    sex INTEGER,
+    details BLOB NOT NULL,
+    number BLOB NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
     claim_id TEXT,
     lease_until REAL NOT NULL DEFAULT 0,
@@ -85,11 +91,17 @@ CREATE TABLE IF NOT EXISTS verification_job_inputs (
 CREATE TABLE IF NOT EXISTS verification_job_results (
     job_id TEXT NOT NULL,
     ordinal INTEGER NOT NULL,
-    number TEXT NOT NULL,
+    number BLOB NOT NULL,
     outcome TEXT NOT NULL,
     reason TEXT NOT NULL,
     PRIMARY KEY (job_id, ordinal)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS verification_job_keys (
+    job_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    key BLOB NOT NULL,
+    PRIMARY KEY (job_id, kind)
+);
 """
 
 
@@ -101,22 +113,9 @@ def _seconds(moment: datetime) -> float:
     return moment.timestamp()
 
 
-def _input_values(job_id: str, row: RowInput) -> tuple[object, ...]:
-    birth_date = row.birth_date.isoformat() if row.birth_date else None
-    return (job_id, row.ordinal, row.number, row.full_name, birth_date, row.birth_year, row.sex)
-
-
-def _row_input(values: Sequence[Any]) -> RowInput:
-    ordinal, number, full_name, birth_date, birth_year, sex, attempts = values
-    return RowInput(
-        ordinal=ordinal,
-        number=number,
-        full_name=full_name,
-        birth_date=date.fromisoformat(birth_date) if birth_date else None,
-        birth_year=birth_year,
-        sex=sex,
-        attempts=attempts,
-    )
+def _input_values(keys: JobKeys, row: RowInput) -> tuple[object, ...]:
+    number = keys.seal_number(row.ordinal, row.number)
+    return (keys.job_id, row.ordinal, keys.seal_details(row), number)
 
 
 class SqliteJobStore:
@@ -167,6 +166,10 @@ class SqliteJobStore:
                     f"VALUES ({', '.join('?' * len(columns))})",
                     values,
                 )
+                conn.executemany(
+                    "INSERT INTO verification_job_keys (job_id, kind, key) VALUES (?, ?, ?)",
+                    [(job_id, kind.value, new_key()) for kind in KeyKind],
+                )
             return _job(conn, job_id)
 
         return await self._run(work)
@@ -176,12 +179,13 @@ class SqliteJobStore:
     ) -> None:
         def work(conn: sqlite3.Connection) -> None:
             with _write(conn):
+                keys = _keys(conn, job_id)
                 conn.executemany(
-                    "INSERT INTO verification_job_inputs (job_id, ordinal, number, full_name, "
-                    "birth_date, birth_year, sex) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [_input_values(job_id, row) for row in rows],
+                    "INSERT INTO verification_job_inputs (job_id, ordinal, details, number) "
+                    "VALUES (?, ?, ?, ?)",
+                    [_input_values(keys, row) for row in rows],
                 )
-                _insert_results(conn, job_id, invalid)
+                _insert_results(conn, keys, invalid)
                 conn.execute(
                     "UPDATE verification_jobs SET total = total + ?, invalid = invalid + ? "
                     "WHERE id = ?",
@@ -198,7 +202,8 @@ class SqliteJobStore:
                     "WHERE id = ? AND state = 'receiving'",
                     (job_id,),
                 )
-                _finish_if_done(conn, job_id, self._clock())
+                ended = _finish_if_done(conn, job_id, self._clock())
+            _shred_if(conn, ended)
             return _job(conn, job_id)
 
         return await self._run(work)
@@ -207,6 +212,7 @@ class SqliteJobStore:
         def work(conn: sqlite3.Connection) -> None:
             with _write(conn):
                 _delete_job(conn, job_id)
+            _shred_if(conn, ended=True)
 
         await self._run(work)
 
@@ -239,7 +245,10 @@ class SqliteJobStore:
                 "WHERE job_id = ? AND ordinal > ? ORDER BY ordinal LIMIT ?",
                 (job_id, after, limit),
             ).fetchall()
-            return [RowResult(o, n, Outcome(out), r) for o, n, out, r in rows]
+            if not rows:
+                return []
+            keys = _keys(conn, job_id)
+            return [RowResult(o, keys.open_number(o, n), Outcome(out), r) for o, n, out, r in rows]
 
         return await self._run(work)
 
@@ -288,11 +297,13 @@ class SqliteJobStore:
     async def complete(self, completions: Sequence[Completion]) -> int:
         def work(conn: sqlite3.Connection) -> int:
             now = self._clock()
+            ended = False
             with _write(conn):
                 accepted = [(c.key.job_id, c.outcome.value) for c in completions if _move(conn, c)]
                 for job_id, tally in counter_updates(accepted).items():
                     _add_counts(conn, job_id, tally)
-                    _finish_if_done(conn, job_id, now)
+                    ended = _finish_if_done(conn, job_id, now) or ended
+            _shred_if(conn, ended)
             return len(accepted)
 
         return await self._run(work)
@@ -302,7 +313,8 @@ class SqliteJobStore:
     async def cancel(self, job_id: str) -> Job:
         def work(conn: sqlite3.Connection) -> Job:
             with _write(conn):
-                _cancel(conn, _job(conn, job_id), self._clock())
+                ended = _cancel(conn, _job(conn, job_id), self._clock())
+            _shred_if(conn, ended)
             return _job(conn, job_id)
 
         return await self._run(work)
@@ -313,6 +325,7 @@ class SqliteJobStore:
             with _write(conn):
                 _cancel(conn, _job(conn, job_id), now)
                 _erase(conn, job_id, now)
+            _shred_if(conn, ended=True)
             return _job(conn, job_id)
 
         return await self._run(work)
@@ -333,6 +346,7 @@ class SqliteJobStore:
                     _erase(conn, job_id, now)
                 for (job_id,) in abandoned:
                     _delete_job(conn, job_id)
+            _shred_if(conn, ended=bool(expired or abandoned))
             return len(expired) + len(abandoned)
 
         return await self._run(work)
@@ -343,14 +357,60 @@ class SqliteJobStore:
 
 def _connect(path: Path) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
+    _owner_only(path)
     conn = sqlite3.connect(
         path, timeout=_BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=True
     )
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
-    conn.execute("PRAGMA secure_delete=FAST")  # zero deleted rows in their pages: personal data
+    conn.execute("PRAGMA secure_delete=FAST")  # zero deleted cells where it costs no extra I/O
+    conn.execute("PRAGMA temp_store=MEMORY")  # no temp file on disk
     conn.executescript(_SCHEMA)
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(verification_job_inputs)")}
+    if "details" not in columns:
+        conn.close()
+        raise JobConfigError(OLD_LAYOUT)
     return conn
+
+
+def _owner_only(path: Path) -> None:
+    """Create the file 0600 (SQLite gives -wal and -shm the database's mode) or tighten it."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    os.close(fd)
+    for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if name.exists():
+            name.chmod(0o600)
+
+
+def _keys(conn: sqlite3.Connection, job_id: str) -> JobKeys:
+    found = dict(
+        conn.execute(
+            "SELECT kind, key FROM verification_job_keys WHERE job_id = ?", (job_id,)
+        ).fetchall()
+    )
+    return JobKeys(job_id, found.get(KeyKind.INPUTS.value), found.get(KeyKind.RESULTS.value))
+
+
+def _destroy_keys(conn: sqlite3.Connection, job_id: str, *kinds: KeyKind) -> None:
+    # Overwrite first so the cell's bytes are gone even where a delete only unlinks them.
+    names = [kind.value for kind in kinds]
+    marks = ", ".join("?" * len(names))
+    conn.execute(
+        "UPDATE verification_job_keys SET key = zeroblob(length(key)) "  # noqa: S608
+        f"WHERE job_id = ? AND kind IN ({marks})",
+        (job_id, *names),
+    )
+    conn.execute(
+        f"DELETE FROM verification_job_keys WHERE job_id = ? AND kind IN ({marks})",  # noqa: S608
+        (job_id, *names),
+    )
+
+
+def _shred_if(conn: sqlite3.Connection, ended: bool) -> None:
+    """After a key was destroyed: copy the WAL into the file and cut the WAL to zero bytes, so
+    the key survives in no older frame. Best effort: a busy reader only delays it to the next."""
+    if ended:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def _translated(work: Callable[[sqlite3.Connection], T], conn: sqlite3.Connection) -> T:
@@ -396,10 +456,14 @@ def _lease(
         "UPDATE verification_job_inputs SET claim_id = ?, lease_until = ? "
         "WHERE job_id = ? AND ordinal IN (SELECT ordinal FROM verification_job_inputs "
         "WHERE job_id = ? AND lease_until < ? ORDER BY ordinal LIMIT ?) "
-        "RETURNING ordinal, number, full_name, birth_date, birth_year, sex, attempts",
+        "RETURNING ordinal, details, attempts",
         (claim_id, until, job_id, job_id, now, limit),
     ).fetchall()
-    return tuple(sorted((_row_input(row) for row in rows), key=lambda r: r.ordinal))
+    if not rows:
+        return ()
+    keys = _keys(conn, job_id)
+    opened = (keys.open_details(ordinal, details, tries) for ordinal, details, tries in rows)
+    return tuple(sorted(opened, key=lambda r: r.ordinal))
 
 
 def _mark_running(conn: sqlite3.Connection, job_id: str, now: float) -> None:
@@ -428,11 +492,20 @@ def _move(conn: sqlite3.Connection, completion: Completion) -> bool:
     return True
 
 
-def _insert_results(conn: sqlite3.Connection, job_id: str, results: Sequence[RowResult]) -> None:
+def _insert_results(conn: sqlite3.Connection, keys: JobKeys, results: Sequence[RowResult]) -> None:
     conn.executemany(
         "INSERT INTO verification_job_results (job_id, ordinal, number, outcome, reason) "
         "VALUES (?, ?, ?, ?, ?)",
-        [(job_id, r.ordinal, r.number, r.outcome.value, r.reason) for r in results],
+        [
+            (
+                keys.job_id,
+                r.ordinal,
+                keys.seal_number(r.ordinal, r.number),
+                r.outcome.value,
+                r.reason,
+            )
+            for r in results
+        ],
     )
 
 
@@ -445,17 +518,21 @@ def _add_counts(conn: sqlite3.Connection, job_id: str, tally: dict[str, int]) ->
     )
 
 
-def _finish_if_done(conn: sqlite3.Connection, job_id: str, now: float) -> None:
-    conn.execute(
+def _finish_if_done(conn: sqlite3.Connection, job_id: str, now: float) -> bool:
+    """Complete the job if every row has its outcome (then its inputs key is destroyed)."""
+    finished = conn.execute(
         "UPDATE verification_jobs SET state = 'completed', finished_at = ? "  # noqa: S608
         f"WHERE id = ? AND state IN ('queued', 'running') AND total = {_DONE_SUM}",
         (now, job_id),
-    )
+    ).rowcount
+    if finished:
+        _destroy_keys(conn, job_id, KeyKind.INPUTS)
+    return bool(finished)
 
 
-def _cancel(conn: sqlite3.Connection, job: Job, now: float) -> None:
+def _cancel(conn: sqlite3.Connection, job: Job, now: float) -> bool:
     if job.state not in ACTIVE_STATES:
-        return
+        return False
     skipped = conn.execute(
         "INSERT INTO verification_job_results (job_id, ordinal, number, outcome, reason) "
         "SELECT job_id, ordinal, number, 'skipped', 'job_cancelled' "
@@ -468,11 +545,14 @@ def _cancel(conn: sqlite3.Connection, job: Job, now: float) -> None:
         "WHERE id = ?",
         (JobState.CANCELLED.value, now, skipped, job.id),
     )
+    _destroy_keys(conn, job.id, KeyKind.INPUTS)
+    return True
 
 
 def _erase(conn: sqlite3.Connection, job_id: str, now: float) -> None:
     conn.execute("DELETE FROM verification_job_inputs WHERE job_id = ?", (job_id,))
     conn.execute("DELETE FROM verification_job_results WHERE job_id = ?", (job_id,))
+    _destroy_keys(conn, job_id, *KeyKind)
     conn.execute(
         "UPDATE verification_jobs SET erased_at = ? WHERE id = ? AND erased_at IS NULL",
         (now, job_id),
@@ -482,4 +562,5 @@ def _erase(conn: sqlite3.Connection, job_id: str, now: float) -> None:
 def _delete_job(conn: sqlite3.Connection, job_id: str) -> None:
     conn.execute("DELETE FROM verification_job_inputs WHERE job_id = ?", (job_id,))
     conn.execute("DELETE FROM verification_job_results WHERE job_id = ?", (job_id,))
+    _destroy_keys(conn, job_id, *KeyKind)
     conn.execute("DELETE FROM verification_jobs WHERE id = ?", (job_id,))

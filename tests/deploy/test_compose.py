@@ -102,6 +102,7 @@ def test_production_secrets_come_from_the_env_file(services: dict[str, dict[str,
     for name in (
         "LGSP_TOKEN_SIGNING_KEY",
         "LGSP_AUDIT_HMAC_KEY",
+        "LGSP_AUDIT_SIGNING_KEY",
         "LGSP_NGSP_CONSUMER_SECRET",
         "LGSP_ADMIN_TOKEN",
     ):

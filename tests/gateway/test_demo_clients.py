@@ -34,6 +34,7 @@ def test_dev_has_three_demo_identities_and_production_none(tmp_path: Path) -> No
         clients_file=tmp_path / "clients.yaml",
         token_signing_key="k" * 40,
         audit_hmac_key="a" * 40,
+        audit_signing_key="S2V5LWZvci10ZXN0cy1vbmx5LTMyLWJ5dGVzLWxvbmc=",
         ngsp_consumer_secret="real-consumer-secret",
     )
     assert not client_registry(production).all()

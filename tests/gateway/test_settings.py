@@ -29,6 +29,7 @@ def test_production_accepts_real_secrets(tmp_path: Path) -> None:
         clients_file=tmp_path / "clients.yaml",
         token_signing_key="k" * 40,
         audit_hmac_key="a" * 40,
+        audit_signing_key="S2V5LWZvci10ZXN0cy1vbmx5LTMyLWJ5dGVzLWxvbmc=",
         ngsp_consumer_secret="real-consumer-secret",
     )
     assert settings.env == "production"
@@ -67,6 +68,7 @@ def test_each_problem_is_one_line_naming_its_variable(monkeypatch: pytest.Monkey
         LGSP_NGSP_CONSUMER_SECRET="real",
         LGSP_CLIENTS_FILE="clients.yaml",
         LGSP_NGSP_BASE_URL="127.0.0.1:9000",
+        LGSP_AUDIT_SIGNING_KEY_FILE="signing.key",
     )
     assert problems == [
         "LGSP_NGSP_BASE_URL must be a URL (http:// or https://), e.g. https://ngsp.example.vn",
@@ -90,3 +92,16 @@ def test_problems_never_echo_a_value(monkeypatch: pytest.MonkeyPatch, env: dict[
     assert problems
     assert all(line.startswith("LGSP_") for line in problems), problems
     assert not any(PLANTED in line or "change-me" in line for line in problems), problems
+
+
+def test_production_refuses_to_start_without_a_checkpoint_signing_key(tmp_path: Path) -> None:
+    """Without LGSP_AUDIT_SIGNING_KEY (or its file) checkpoints would carry the public dev key."""
+    with pytest.raises(ValidationError, match="LGSP_AUDIT_SIGNING_KEY") as refused:
+        Settings(
+            env="production",
+            clients_file=tmp_path / "clients.yaml",
+            token_signing_key="k" * 40,
+            audit_hmac_key="a" * 40,
+            ngsp_consumer_secret="real-consumer-secret",
+        )
+    assert "a" * 40 not in str(refused.value), "a refusal never echoes a secret"

@@ -32,6 +32,7 @@ def test_production_refuses_a_disabled_trail(tmp_path: Path) -> None:
             clients_file=tmp_path / "clients.yaml",
             token_signing_key="k" * 40,
             audit_hmac_key="a" * 40,
+            audit_signing_key="S2V5LWZvci10ZXN0cy1vbmx5LTMyLWJ5dGVzLWxvbmc=",
             ngsp_consumer_secret="real-consumer-secret",
             audit_dsn="none:",
         )
