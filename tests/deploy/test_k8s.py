@@ -26,7 +26,8 @@ Manifest = dict[str, Any]
 
 def resources() -> list[Manifest]:
     kustomization = yaml.safe_load((BASE / "kustomization.yaml").read_text("utf-8"))
-    return [yaml.safe_load((BASE / name).read_text("utf-8")) for name in kustomization["resources"]]
+    texts = [(BASE / name).read_text("utf-8") for name in kustomization["resources"]]
+    return [manifest for text in texts for manifest in yaml.safe_load_all(text) if manifest]
 
 
 def by_kind(kind: str) -> Manifest:
