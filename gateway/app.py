@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import Depends, FastAPI
 
+from gateway.admission import AdmissionCollector
 from gateway.api import audit, citizens, health, jobs, me, oauth, operations
 from gateway.errors import install_problem_handlers
 from gateway.limits import SizeLimitMiddleware
@@ -49,6 +50,8 @@ def create_app(
     configure_logging(settings.log_level, settings.log_format)
     log = get_logger("gateway")
     observability = Observability.from_settings(settings)
+    admission_metrics = AdmissionCollector()
+    observability.metrics.registry.register(admission_metrics)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -58,6 +61,7 @@ def create_app(
             freeze_startup_objects()
         app.state.runtime = runtime
         observability.watch(audit=runtime.audit, ngsp=runtime.ngsp)
+        admission_metrics.watch(runtime.admission)
         log.info("gateway_started", settings=settings.redacted())
         try:
             yield

@@ -3,6 +3,8 @@
 Each route authenticates the client, checks its grant and rate (``require_operation``), requires
 the purpose headers, validates the number, calls the national side through the adapter inside
 ``run_audited`` (audit committed before the answer), and discloses only what the client may see.
+The audited call runs inside admission control (``runtime.admission``): a slot or 503
+``overloaded``, the caller's deadline (``X-Request-Timeout``), and abandoned if the caller goes.
 """
 
 from __future__ import annotations
@@ -88,15 +90,16 @@ async def verify_citizen(
         outcome = "success" if verdict.match else "mismatch"
         return Answer(verdict.model_dump_json().encode(), (), outcome)
 
-    answer = await run_audited(
-        request,
-        runtime,
-        client=client,
-        purpose=purpose,
-        operation="verify",
-        subject=payload.number,
-        call=call,
-    )
+    async with runtime.admission.admitted(request, client) as gate:
+        answer = await run_audited(
+            request,
+            runtime,
+            client=client,
+            purpose=purpose,
+            operation="verify",
+            subject=payload.number,
+            call=gate.guarded(call),
+        )
     return Response(answer.body, media_type="application/json")
 
 
@@ -142,15 +145,16 @@ async def citizen_household(
         fields = ("household_book_number", "head", "members")
         return Answer(household.model_dump_json(exclude_none=True).encode(), fields)
 
-    answer = await run_audited(
-        request,
-        runtime,
-        client=client,
-        purpose=purpose,
-        operation="household",
-        subject=number,
-        call=call,
-    )
+    async with runtime.admission.admitted(request, client) as gate:
+        answer = await run_audited(
+            request,
+            runtime,
+            client=client,
+            purpose=purpose,
+            operation="household",
+            subject=number,
+            call=gate.guarded(call),
+        )
     return Response(answer.body, media_type="application/json")
 
 
@@ -179,13 +183,14 @@ async def lookup_citizen(
         body, fields = project_citizen(citizen, client.field_set)
         return Answer(body, fields)
 
-    answer = await run_audited(
-        request,
-        runtime,
-        client=client,
-        purpose=purpose,
-        operation="lookup",
-        subject=number,
-        call=call,
-    )
+    async with runtime.admission.admitted(request, client) as gate:
+        answer = await run_audited(
+            request,
+            runtime,
+            client=client,
+            purpose=purpose,
+            operation="lookup",
+            subject=number,
+            call=gate.guarded(call),
+        )
     return Response(answer.body, media_type="application/json")
