@@ -97,6 +97,7 @@ class AdmissionController:
         self._inflight = 0
         self._bulk_inflight = 0
         self._queued = 0
+        self._redispatch: asyncio.TimerHandle | None = None
 
     # ---------------------------------------------------------------- levels
 
@@ -139,6 +140,8 @@ class AdmissionController:
             self._shed("deadline", Priority.INTERACTIVE)
         if self._queued >= self.queue_max and not self._evict_for(client):
             self._shed("queue_full", Priority.INTERACTIVE)
+        if self._has_free_slot():
+            self._redispatch_later()  # held back only by slots kept for idle clients
         await self._wait(client, wait_s)
 
     def release(self, client_id: str) -> None:
@@ -250,8 +253,18 @@ class AdmissionController:
             candidates = sorted((c for c in self._clients.values() if c.waiting), key=_Client.load)
             client = next((c for c in candidates if self._may_start(c)), None)
             if client is None:
-                return  # the free slots are kept for idle clients; the next release retries
+                self._redispatch_later()  # slots kept for idle clients, until they go quiet
+                return
             waiter = client.waiting.popleft()
             self._queued -= 1
             self._start(client)
             waiter.granted.set_result(None)
+
+    def _redispatch_later(self) -> None:
+        if self._redispatch is None:
+            loop = asyncio.get_running_loop()
+            self._redispatch = loop.call_later(_ACTIVE_S, self._redispatch_now)
+
+    def _redispatch_now(self) -> None:
+        self._redispatch = None
+        self._dispatch()
