@@ -42,6 +42,7 @@ openapi: install
 bench: install
 	@command -v wrk >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || apt-get install -y wrk
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+	$(BIN)/python -m bench.overload_bench $(OVERLOAD_ARGS)
 
 # The contract suite against the `make run` stack (start it first), with dev mode's demo identities.
 GATEWAY_URL ?= http://127.0.0.1:8000
