@@ -8,12 +8,18 @@ policy (limit, short queue, weighted fair shares, bulk rows last), ``_deadline``
 
 from gateway.admission._bulk import AdmittedRowVerifier
 from gateway.admission._controller import AdmissionController, AdmissionStats, Priority, Shed
-from gateway.admission._deadline import TIMEOUT_HEADERS, RequestDeadline, request_deadline
+from gateway.admission._deadline import (
+    DECLARED_TIMEOUT,
+    TIMEOUT_HEADERS,
+    RequestDeadline,
+    request_deadline,
+)
 from gateway.admission._disconnect import DisconnectWatch
 from gateway.admission._gate import Admission, Gate
 from gateway.admission._metrics import AdmissionCollector
 
 __all__ = [
+    "DECLARED_TIMEOUT",
     "TIMEOUT_HEADERS",
     "Admission",
     "AdmissionCollector",

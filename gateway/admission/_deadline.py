@@ -13,12 +13,14 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Annotated
 
+from fastapi import Depends, Header
 from starlette.requests import Request
 
 from gateway.errors import InvalidInput
 
-__all__ = ["TIMEOUT_HEADERS", "RequestDeadline", "request_deadline"]
+__all__ = ["DECLARED_TIMEOUT", "TIMEOUT_HEADERS", "RequestDeadline", "request_deadline"]
 
 TIMEOUT_HEADERS = ("x-request-timeout", "request-timeout")
 _MAX_TEXT = 16  # "3600.000" is plenty; longer is noise, not a number worth parsing
@@ -63,3 +65,20 @@ def request_deadline(
             seconds = _parse_seconds(text.strip())
             break
     return RequestDeadline(clock() + min(seconds, max_s), clock)
+
+
+async def _declared(
+    _timeout: Annotated[
+        str | None,
+        Header(
+            alias="X-Request-Timeout",
+            description="Seconds you will wait for the answer, e.g. 2.5 (capped by the gateway). "
+            "Bounds queueing and the national call; `Request-Timeout` is read too.",
+            examples=["2.5"],
+        ),
+    ] = None,
+) -> None:
+    """Declares the header in the OpenAPI document; :func:`request_deadline` reads it."""
+
+
+DECLARED_TIMEOUT = Depends(_declared)

@@ -24,6 +24,7 @@ from contracts.models import (
     VerifyRequest,
     VerifyResult,
 )
+from gateway.admission import DECLARED_TIMEOUT
 from gateway.api.deps import CurrentClient, PurposeOfUse, RuntimeDep, require_operation
 from gateway.errors import Forbidden, InvalidInput, NotFound, problem_responses
 from gateway.security.clients import Operation
@@ -68,7 +69,7 @@ def checked_number(text: str) -> str:
     summary="Verify what a citizen typed against the national record",
     response_model=VerifyResult,
     responses=_VERIFY_PROBLEMS,
-    dependencies=[require_operation(Operation.VERIFY)],  # type: ignore[list-item]
+    dependencies=[require_operation(Operation.VERIFY), DECLARED_TIMEOUT],  # type: ignore[list-item]
 )
 async def verify_citizen(
     payload: VerifyRequest,
@@ -127,7 +128,7 @@ def compare(typed: VerifyRequest, citizen: Citizen, strategy: Strategy) -> Verif
     "/{number}/household",
     summary="The household of a citizen: members and their relation to the head",
     responses={200: {"model": Household}, **_PROBLEMS},
-    dependencies=[require_operation(Operation.HOUSEHOLD)],  # type: ignore[list-item]
+    dependencies=[require_operation(Operation.HOUSEHOLD), DECLARED_TIMEOUT],  # type: ignore[list-item]
 )
 async def citizen_household(
     number: NumberPath,
@@ -162,7 +163,7 @@ async def citizen_household(
     "/{number}",
     summary="Look a citizen up by personal id or CMND",
     responses={200: {"model": Citizen}, **_PROBLEMS},
-    dependencies=[require_operation(Operation.LOOKUP)],  # type: ignore[list-item]
+    dependencies=[require_operation(Operation.LOOKUP), DECLARED_TIMEOUT],  # type: ignore[list-item]
 )
 async def lookup_citizen(
     number: NumberPath,
