@@ -81,6 +81,13 @@ class Settings(BaseSettings):
     admission_retry_after_s: int = Field(
         1, ge=1, le=3600, description="Retry-After sent with 503 overloaded."
     )
+    admission_adaptive: bool = Field(
+        False, description="Adapt the limit (AIMD on slot time), with admission_limit as ceiling."
+    )
+    admission_latency_target_s: float = Field(
+        1.0, gt=0, le=60, description="Adaptive: a data call slower than this lowers the limit."
+    )
+    admission_min_limit: int = Field(4, ge=1, description="Adaptive: the limit's floor.")
     request_timeout_default_s: float = Field(
         10.0, gt=0, le=600, description="Deadline of a request that sends no X-Request-Timeout."
     )

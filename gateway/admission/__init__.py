@@ -6,6 +6,7 @@ policy (limit, short queue, weighted fair shares, bulk rows last), ``_deadline``
 ``X-Request-Timeout`` header, ``_disconnect`` for gone callers.
 """
 
+from gateway.admission._adaptive import AimdLimit
 from gateway.admission._bulk import AdmittedRowVerifier
 from gateway.admission._controller import AdmissionController, AdmissionStats, Priority, Shed
 from gateway.admission._deadline import (
@@ -26,6 +27,7 @@ __all__ = [
     "AdmissionController",
     "AdmissionStats",
     "AdmittedRowVerifier",
+    "AimdLimit",
     "DisconnectWatch",
     "Gate",
     "Priority",

@@ -24,6 +24,7 @@ from typing import TypeVar
 from starlette.requests import Request
 
 from adapters.ngsp import CallContext
+from gateway.admission._adaptive import AimdLimit
 from gateway.admission._controller import AdmissionController, Shed
 from gateway.admission._deadline import RequestDeadline, request_deadline
 from gateway.admission._disconnect import DisconnectWatch
@@ -97,6 +98,7 @@ class Admission:
     retry_after_s: float
     timeout_default_s: float
     timeout_max_s: float
+    adaptive: AimdLimit | None = None
     abandoned: dict[str, int] = field(default_factory=lambda: {"queued": 0, "in_flight": 0})
     _burst: _Burst = field(default_factory=_Burst)
 
@@ -107,8 +109,16 @@ class Admission:
             queue_max=settings.admission_queue_max,
             bulk_share=settings.admission_bulk_share,
         )
+        adaptive = None
+        if settings.admission_adaptive:
+            adaptive = AimdLimit(
+                controller,
+                target_s=settings.admission_latency_target_s,
+                min_limit=settings.admission_min_limit,
+            )
         return cls(
             controller,
+            adaptive=adaptive,
             queue_wait_s=settings.admission_queue_wait_s,
             retry_after_s=settings.admission_retry_after_s,
             timeout_default_s=settings.request_timeout_default_s,
@@ -123,10 +133,13 @@ class Admission:
         watch = DisconnectWatch(request.receive)
         try:
             await self._acquire(watch, client, min(self.queue_wait_s, deadline.remaining()))
+            admitted_at = time.monotonic()
             try:
                 yield Gate(deadline, watch, self)
             finally:
                 self.controller.release(client.client_id)
+                if self.adaptive is not None:
+                    self.adaptive.on_sample(time.monotonic() - admitted_at)
         finally:
             watch.close()
 
