@@ -59,6 +59,7 @@ openapi: install
 bench: install
 	@command -v wrk >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || apt-get install -y wrk
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+	$(BIN)/python -m bench.overload_bench $(OVERLOAD_ARGS)
 
 # The token endpoint under a guessing flood, and the timing oracle (docs/security.md); about 1 min.
 bench-token: install

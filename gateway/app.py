@@ -11,6 +11,7 @@ import httpx
 from fastapi import Depends, FastAPI
 
 from contracts import admin_eras
+from gateway.admission import AdmissionCollector
 from gateway.api import audit, catalogues, citizens, health, jobs, me, oauth, operations
 from gateway.errors import install_problem_handlers, problem_responses
 from gateway.limits import SizeLimitMiddleware
@@ -53,6 +54,8 @@ def create_app(
     log = get_logger("gateway")
     tracing = configure_tracing()
     observability = Observability.from_settings(settings)
+    admission_metrics = AdmissionCollector()
+    observability.metrics.registry.register(admission_metrics)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -64,6 +67,7 @@ def create_app(
             freeze_startup_objects()
         app.state.runtime = runtime
         observability.watch(audit=runtime.audit, ngsp=runtime.ngsp)
+        admission_metrics.watch(runtime.admission)
         log.info("gateway_started", settings=settings.redacted(), traces_exported=tracing)
         try:
             yield

@@ -12,7 +12,9 @@ Deep code raises; only :func:`install_problem_handlers` turns exceptions into HT
     ├── PayloadTooLarge          413: an upload over its limit
     ├── UnsupportedMediaType     415: an upload that is not CSV
     ├── RateLimited              429: over the client's rate (Retry-After)
+    ├── ClientClosedRequest      499: the caller went away; its request was abandoned (audit only)
     └── ServiceUnavailable       503: audit store down, maintenance (fail closed; Retry-After)
+        └── Overloaded           503: shed by admission control (``overloaded``; Retry-After)
 
 Adapter failures (``adapters.ngsp.NgspError``) map in :func:`problem_from_ngsp`: 502 for failures
 and garbage, 504 for time-outs and the overall deadline, 503 while the circuit is open.
@@ -42,6 +44,7 @@ from contracts.models import Problem
 
 __all__ = [
     "PROBLEM_MEDIA_TYPE",
+    "ClientClosedRequest",
     "Conflict",
     "Forbidden",
     "GatewayError",
@@ -49,6 +52,7 @@ __all__ = [
     "InvalidInput",
     "MalformedRequest",
     "NotFound",
+    "Overloaded",
     "PayloadTooLarge",
     "RateLimited",
     "ServiceUnavailable",
@@ -76,7 +80,7 @@ _PROBLEM_DESCRIPTIONS = {
     431: "Request headers too large.",
     500: "A defect in the gateway (internal_error): quote the request_id to the operators.",
     502: "The national service failed or answered garbage.",
-    503: "Unavailable (circuit open, maintenance, audit store down): see Retry-After.",
+    503: "Unavailable (overloaded, circuit open, maintenance, audit store down): see Retry-After.",
     504: "The national service was too slow for the deadline.",
 }
 
@@ -184,9 +188,23 @@ class RateLimited(GatewayError):
     layer = "client"
 
 
+class ClientClosedRequest(GatewayError):
+    """The caller closed its connection first (nginx's 499); nobody reads this answer."""
+
+    status = 499
+    title = "Client closed request"
+    layer = "client"
+
+
 class ServiceUnavailable(GatewayError):
     status = 503
     title = "Service unavailable"
+
+
+class Overloaded(ServiceUnavailable):
+    """Shed by admission control: nothing was looked up; retry after ``Retry-After``."""
+
+    title = "Gateway overloaded"
 
 
 def _problem_body(

@@ -10,6 +10,7 @@ import httpx
 
 from adapters.ngsp import NgspClient, NgspConfig, NgspObserver
 from adapters.ngsp.transport import create_http_client
+from gateway.admission import Admission, AdmittedRowVerifier
 from gateway.audit import (
     AuditReader,
     AuditTrail,
@@ -45,12 +46,19 @@ class Runtime:
     clients: ClientRegistry
     tokens: TokenIssuer
     rate_limiter: RateLimiter
+    admission: Admission = field(init=False)  # overload: the limit in front of data calls
     jobs: JobService = field(init=False)  # bulk verification: store + this process's worker
     audit_reader: AuditReader = field(init=False)  # the auditors' HTTP API reads through it
     authenticator: ClientAuthenticator = field(init=False)  # the token endpoint's secret checks
 
     def __post_init__(self) -> None:
-        self.jobs = open_job_service(self.settings, self.ngsp, self.audit)
+        self.admission = Admission.from_settings(self.settings)
+        self.jobs = open_job_service(
+            self.settings,
+            self.ngsp,
+            self.audit,
+            gate=lambda verifier: AdmittedRowVerifier(verifier, self.admission),
+        )
         self.audit_reader = open_audit_reader(
             self.settings.audit_dsn,
             hmac_key=self.settings.audit_hmac_key.get_secret_value().encode(),

@@ -89,6 +89,36 @@ class Settings(BaseSettings):
     )
     redis_url: str = "redis://127.0.0.1:6379/0"
 
+    # --- overload: admission control and deadlines (docs/operations.md, "Overload") ---------
+    admission_limit: int = Field(
+        64, ge=1, le=10_000, description="Data calls (look-up, verify, household) run at once."
+    )
+    admission_queue_max: int = Field(
+        64, ge=0, le=100_000, description="Requests that may wait for a slot; beyond: 503."
+    )
+    admission_queue_wait_s: float = Field(
+        0.5, ge=0, le=30, description="Longest a request waits for a slot before 503 overloaded."
+    )
+    admission_bulk_share: float = Field(
+        0.5, ge=0, le=1, description="Share of the limit bulk-job rows may use (0 = none)."
+    )
+    admission_retry_after_s: int = Field(
+        1, ge=1, le=3600, description="Retry-After sent with 503 overloaded."
+    )
+    admission_adaptive: bool = Field(
+        False, description="Adapt the limit (AIMD on slot time), with admission_limit as ceiling."
+    )
+    admission_latency_target_s: float = Field(
+        1.0, gt=0, le=60, description="Adaptive: a data call slower than this lowers the limit."
+    )
+    admission_min_limit: int = Field(4, ge=1, description="Adaptive: the limit's floor.")
+    request_timeout_default_s: float = Field(
+        10.0, gt=0, le=600, description="Deadline of a request that sends no X-Request-Timeout."
+    )
+    request_timeout_max_s: float = Field(
+        30.0, gt=0, le=600, description="Cap on a caller's X-Request-Timeout."
+    )
+
     # --- audit -------------------------------------------------------------------------------
     audit_dsn: str = Field(
         "sqlite:///var/audit.sqlite3",

@@ -63,7 +63,9 @@ class CallContext:
     """Who asks and why (sent on the wire), plus what the call cost (filled in by the client).
 
     ``attempts`` counts the SOAP requests actually sent (a 401 replay included), so it matches
-    the national side's journal; ``upstream_ms`` is the time spent in them.
+    the national side's journal; ``upstream_ms`` is the time spent in them. ``deadline_s`` is the
+    caller's remaining time, when it has one: the call's overall deadline is the shorter of it
+    and the configured ``deadline_s``, so no attempt outlives the caller's patience.
     """
 
     request_id: str
@@ -72,6 +74,7 @@ class CallContext:
     agency_code: str | None = None
     traceparent: str | None = None
     tracestate: str | None = None
+    deadline_s: float | None = None
     attempts: int = 0
     upstream_ms: float = 0.0
     extra_headers: dict[str, str] = field(default_factory=dict)
@@ -215,7 +218,7 @@ class NgspClient:
             operation=request.operation,
             body=soap.build_request(request, self.config.request_suffix),
             ctx=ctx,
-            deadline=Deadline(self._clock, self.config.deadline_s),
+            deadline=Deadline(self._clock, _overall_deadline_s(self.config.deadline_s, ctx)),
             parse=parse,
         )
         retrying = self._retry.retrying(
@@ -293,6 +296,10 @@ class NgspClient:
         except httpx.TransportError as exc:
             reason = f"{call.operation} transport failure: {type(exc).__name__}"
             raise UpstreamConnectError(reason) from exc
+
+
+def _overall_deadline_s(configured_s: float, ctx: CallContext) -> float:
+    return configured_s if ctx.deadline_s is None else min(configured_s, ctx.deadline_s)
 
 
 def _headers(call: _Call[_T], token: str) -> dict[str, str]:

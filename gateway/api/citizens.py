@@ -3,6 +3,8 @@
 Each route authenticates the client, checks its grant and rate (``require_operation``), requires
 the purpose headers, validates the number, calls the national side through the adapter inside
 ``run_audited`` (audit committed before the answer), and discloses only what the client may see.
+The audited call runs inside admission control (``runtime.admission``): a slot or 503
+``overloaded``, the caller's deadline (``X-Request-Timeout``), and abandoned if the caller goes.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from contracts.models import (
     VerifyRequest,
     VerifyResult,
 )
+from gateway.admission import DECLARED_TIMEOUT
 from gateway.api.deps import CurrentClient, PurposeOfUse, RuntimeDep, require_operation
 from gateway.errors import Forbidden, InvalidInput, NotFound, problem_responses
 from gateway.security.clients import Operation
@@ -70,7 +73,7 @@ def checked_number(text: str) -> str:
     summary="Verify what a citizen typed against the national record",
     response_model=VerifyResult,
     responses=_VERIFY_PROBLEMS,
-    dependencies=[require_operation(Operation.VERIFY)],  # type: ignore[list-item]
+    dependencies=[require_operation(Operation.VERIFY), DECLARED_TIMEOUT],  # type: ignore[list-item]
 )
 async def verify_citizen(
     payload: VerifyRequest,
@@ -94,15 +97,16 @@ async def verify_citizen(
         disclosed = verify_disclosures(number, citizen, verdict.fields.model_dump().items())
         return Answer(verdict.model_dump_json().encode(), (), outcome, disclosed=disclosed)
 
-    answer = await run_audited(
-        request,
-        runtime,
-        client=client,
-        purpose=purpose,
-        operation="verify",
-        subject=payload.number,
-        call=call,
-    )
+    async with runtime.admission.admitted(request, client) as gate:
+        answer = await run_audited(
+            request,
+            runtime,
+            client=client,
+            purpose=purpose,
+            operation="verify",
+            subject=payload.number,
+            call=gate.guarded(call),
+        )
     return Response(answer.body, media_type="application/json")
 
 
@@ -117,7 +121,7 @@ def compare(typed: VerifyRequest, citizen: Citizen, strategy: Strategy) -> Verif
     "/{number}/household",
     summary="The household of a citizen: members and their relation to the head",
     responses={200: {"model": Household}, **_PROBLEMS},
-    dependencies=[require_operation(Operation.HOUSEHOLD)],  # type: ignore[list-item]
+    dependencies=[require_operation(Operation.HOUSEHOLD), DECLARED_TIMEOUT],  # type: ignore[list-item]
 )
 async def citizen_household(
     number: NumberPath,
@@ -137,15 +141,16 @@ async def citizen_household(
         body = household.model_dump_json(exclude_none=True).encode()
         return Answer(body, fields, disclosed=household_disclosures(asked, household))
 
-    answer = await run_audited(
-        request,
-        runtime,
-        client=client,
-        purpose=purpose,
-        operation="household",
-        subject=number,
-        call=call,
-    )
+    async with runtime.admission.admitted(request, client) as gate:
+        answer = await run_audited(
+            request,
+            runtime,
+            client=client,
+            purpose=purpose,
+            operation="household",
+            subject=number,
+            call=gate.guarded(call),
+        )
     return Response(answer.body, media_type="application/json")
 
 
@@ -153,7 +158,7 @@ async def citizen_household(
     "/{number}",
     summary="Look a citizen up by personal id or CMND",
     responses={200: {"model": Citizen}, **_PROBLEMS},
-    dependencies=[require_operation(Operation.LOOKUP)],  # type: ignore[list-item]
+    dependencies=[require_operation(Operation.LOOKUP), DECLARED_TIMEOUT],  # type: ignore[list-item]
 )
 async def lookup_citizen(
     number: NumberPath,
@@ -175,13 +180,14 @@ async def lookup_citizen(
         body, fields = project_citizen(citizen, client.field_set)
         return Answer(body, fields, disclosed=lookup_disclosures(asked, citizen, fields))
 
-    answer = await run_audited(
-        request,
-        runtime,
-        client=client,
-        purpose=purpose,
-        operation="lookup",
-        subject=number,
-        call=call,
-    )
+    async with runtime.admission.admitted(request, client) as gate:
+        answer = await run_audited(
+            request,
+            runtime,
+            client=client,
+            purpose=purpose,
+            operation="lookup",
+            subject=number,
+            call=gate.guarded(call),
+        )
     return Response(answer.body, media_type="application/json")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 import socket
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Callable
 
 from gateway.jobs._csv import ColumnMap, read_rows
 from gateway.jobs._errors import JobNotFound, JobStateError
@@ -19,7 +19,7 @@ from gateway.jobs._model import ACTIVE_STATES, Job, JobSpec, JobState
 from gateway.jobs._pacer import Pacer
 from gateway.jobs._store import JobStore, open_job_store
 from gateway.jobs._verify import AuditSink, NgspRowVerifier, PopulationLink
-from gateway.jobs._worker import JobWorker, WorkerConfig
+from gateway.jobs._worker import JobWorker, RowVerifier, WorkerConfig
 from gateway.settings import Settings
 
 __all__ = ["JobService", "open_job_service"]
@@ -105,12 +105,25 @@ class JobService:
             after = page[-1].ordinal
 
 
-def open_job_service(settings: Settings, link: PopulationLink, audit: AuditSink) -> JobService:
-    """The jobs side as the settings describe it (not started: ``await start()``)."""
+def open_job_service(
+    settings: Settings,
+    link: PopulationLink,
+    audit: AuditSink,
+    *,
+    gate: Callable[[RowVerifier], RowVerifier] | None = None,
+) -> JobService:
+    """The jobs side as the settings describe it (not started: ``await start()``).
+
+    ``gate`` wraps the row verifier (admission control: rows yield to interactive look-ups).
+    """
     store = open_job_store(settings.jobs_dsn)
     worker = None
     if settings.jobs_worker:
-        verifier = NgspRowVerifier(link, audit, Pacer(settings.jobs_upstream_rate_per_s))
+        verifier: RowVerifier = NgspRowVerifier(
+            link, audit, Pacer(settings.jobs_upstream_rate_per_s)
+        )
+        if gate is not None:
+            verifier = gate(verifier)
         config = WorkerConfig(
             worker_id=f"{socket.gethostname()}:{os.getpid()}",
             concurrency=settings.jobs_concurrency,

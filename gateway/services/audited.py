@@ -17,7 +17,7 @@ from fastapi import Request
 from adapters.ngsp import CallContext, NgspError
 from gateway.api.deps import Purpose
 from gateway.audit import Announcement, AuditEvent, AuditUnavailable, Disclosure
-from gateway.errors import GatewayError, ServiceUnavailable, ngsp_status
+from gateway.errors import ClientClosedRequest, GatewayError, ServiceUnavailable, ngsp_status
 from gateway.logs import get_logger
 from gateway.observability.tracing import tracer
 from gateway.runtime import Runtime
@@ -42,6 +42,8 @@ class Answer:
 
 def _failure(exc: Exception) -> tuple[str, int, str]:
     """(outcome, status, problem code) for an exception about to become a problem response."""
+    if isinstance(exc, ClientClosedRequest):
+        return "abandoned", exc.status, exc.code  # the caller went away mid-call
     if isinstance(exc, GatewayError):
         outcome = "not_found" if exc.status == 404 else "rejected" if exc.status < 500 else "error"
         return outcome, exc.status, exc.code
