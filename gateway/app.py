@@ -10,6 +10,7 @@ import httpx
 from fastapi import Depends, FastAPI
 
 from gateway.api import audit, citizens, health, jobs, me, oauth, operations
+from gateway.api.params import parameter_codes
 from gateway.errors import install_problem_handlers
 from gateway.limits import SizeLimitMiddleware
 from gateway.logs import configure_logging, get_logger
@@ -72,7 +73,7 @@ def create_app(
         lifespan=lifespan,
         dependencies=[Depends(refuse_during_maintenance)],
     )
-    install_problem_handlers(app)
+    install_problem_handlers(app, parameter_codes())
     app.state.observability = observability
     for module in (oauth, citizens, jobs, me, audit, health, operations):
         app.include_router(module.router)
