@@ -47,14 +47,20 @@ def _token(gateway_url: str, client_id: str, secret: str) -> str:
     return str(response.json()["access_token"])
 
 
-def _run(gateway_url: str, token: str, auditor_token: str, *options: str) -> str:
-    """The CLI's output; the assertion shows it when the run fails."""
+def _run(gateway_url: str, token: str, auditor_token: str, cwd: Path, *options: str) -> str:
+    """The CLI's output; the assertion shows it when the run fails. ``cwd`` gets its cache."""
     env = {**os.environ, "LGSP_ST_TOKEN": token, "LGSP_ST_AUDITOR_TOKEN": auditor_token}
     command = [str(SCHEMATHESIS), "--no-color", "--config-file", str(CONFIG), "run"]
     command += [f"{gateway_url}/openapi.json", "--checks", "all"]
     command += ["--exclude-checks", "use_after_free", "--seed", "22"]
     result = subprocess.run(
-        [*command, *options], env=env, capture_output=True, text=True, timeout=240
+        [*command, *options],
+        check=False,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
     )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     return result.stdout
@@ -68,15 +74,17 @@ def test_the_configured_citizens_exist_on_the_stack(servers: tuple[str, str]) ->
     assert {p["personal_id"] for p in people} <= set(values["values"])
 
 
-def test_full_portal_and_auditor_find_no_mismatch(servers: tuple[str, str]) -> None:
+def test_full_portal_and_auditor_find_no_mismatch(servers: tuple[str, str], tmp_path: Path) -> None:
     gateway_url, _ = servers
     token = _token(gateway_url, "demo-portal", "demo-secret")
     auditor = _token(gateway_url, "demo-auditor", "demo-auditor-secret")
-    output = _run(gateway_url, token, auditor, "--max-examples", "5", "--phases", PHASES)
+    output = _run(gateway_url, token, auditor, tmp_path, "--max-examples", "5", "--phases", PHASES)
     assert "No issues found" in output or " passed" in output, output[-3000:]
 
 
-def test_basic_portal_finds_no_mismatch_on_what_it_is_granted(servers: tuple[str, str]) -> None:
+def test_basic_portal_finds_no_mismatch_on_what_it_is_granted(
+    servers: tuple[str, str], tmp_path: Path
+) -> None:
     """Data minimisation changes the answers' fields: they must still match the schemas.
 
     It keeps to the client's rate (5/s, burst 10) as a portal should: the gateway counts every
@@ -89,4 +97,4 @@ def test_basic_portal_finds_no_mismatch_on_what_it_is_granted(servers: tuple[str
     auditor = _token(gateway_url, "demo-auditor", "demo-auditor-secret")
     granted = ["--include-operation-id", "lookupCitizen", "--include-operation-id", "verifyCitizen"]
     phases = ["--phases", "examples,fuzzing", "--rate-limit", "4/s"]
-    _run(gateway_url, token, auditor, "--max-examples", "3", *phases, *granted)
+    _run(gateway_url, token, auditor, tmp_path, "--max-examples", "3", *phases, *granted)
