@@ -21,7 +21,6 @@ and garbage, 504 for time-outs and the overall deadline, 503 while the circuit i
 from __future__ import annotations
 
 import math
-import re
 from typing import Any
 
 import orjson
@@ -40,6 +39,7 @@ from adapters.ngsp import (
     UpstreamTimeout,
 )
 from contracts.models import Problem
+from contracts.paths import match_template
 
 __all__ = [
     "PROBLEM_MEDIA_TYPE",
@@ -317,27 +317,20 @@ def problem_from_ngsp(request: Request, exc: NgspError) -> Response:
     )
 
 
-_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
-
-
-def _template(path: str) -> re.Pattern[str]:
-    return re.compile(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(path)) + "$")
+_METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "options", "trace"})
 
 
 def allowed_methods(request: Request) -> str | None:
     """Every method the OpenAPI documents for the request's path, for ``Allow`` (RFC 9110).
 
     Starlette's 405 names only the methods of the first route whose path matched (``GET`` for a
-    path that also has ``DELETE``). Where several templates match, the most literal one is the
-    resource (``/citizens/verify``, not ``/citizens/{number}``). None: an undocumented path.
+    path that also has ``DELETE``). None: a path the document does not describe.
     """
     paths: dict[str, Any] = request.app.openapi().get("paths", {})
-    matching = [p for p in paths if _template(p).match(request.url.path)]
-    if not matching:
+    template = match_template(paths, request.url.path)
+    if template is None:
         return None
-    fewest = min(p.count("{") for p in matching)
-    methods = {m.upper() for p in matching if p.count("{") == fewest for m in paths[p]}
-    methods &= {m.upper() for m in _METHODS}
+    methods = {method.upper() for method in paths[template] if method in _METHODS}
     if "GET" in methods:
         methods.add("HEAD")  # Starlette answers HEAD wherever it answers GET
     return ", ".join(sorted(methods))
