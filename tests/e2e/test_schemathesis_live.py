@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from contracts.suite import COMMITTED_OPENAPI
+from tests.conftest import PURPOSE_HEADERS
 from tests.e2e.processes import gateway_and_mock
 
 pytestmark = pytest.mark.process
@@ -49,7 +50,13 @@ def _token(gateway_url: str, client_id: str, secret: str) -> str:
 
 def _run(gateway_url: str, token: str, auditor_token: str, cwd: Path, *options: str) -> str:
     """The CLI's output; the assertion shows it when the run fails. ``cwd`` gets its cache."""
-    env = {**os.environ, "LGSP_ST_TOKEN": token, "LGSP_ST_AUDITOR_TOKEN": auditor_token}
+    env = {
+        **os.environ,
+        "LGSP_ST_TOKEN": token,
+        "LGSP_ST_AUDITOR_TOKEN": auditor_token,
+        "LGSP_ST_PURPOSE_CODE": PURPOSE_HEADERS["X-Purpose-Code"],
+        "LGSP_ST_OFFICER_ID": PURPOSE_HEADERS["X-Officer-Id"],
+    }
     command = [str(SCHEMATHESIS), "--no-color", "--config-file", str(CONFIG), "run"]
     command += [f"{gateway_url}/openapi.json", "--checks", "all"]
     command += ["--exclude-checks", "use_after_free", "--seed", "22"]
@@ -69,9 +76,11 @@ def _run(gateway_url: str, token: str, auditor_token: str, cwd: Path, *options: 
 def test_the_configured_citizens_exist_on_the_stack(servers: tuple[str, str]) -> None:
     """Otherwise look-ups would only ever see 404 ("missing test data")."""
     _, mock_url = servers
-    values = tomllib.loads(CONFIG.read_text(encoding="utf-8"))["dictionaries"]["citizens"]
+    entry = tomllib.loads(CONFIG.read_text(encoding="utf-8"))["dictionaries"]["citizens"]
+    lines = (CONFIG.parent / entry["from-file"]).read_text(encoding="utf-8").splitlines()
+    known = {line.strip('"') for line in lines if line.startswith('"')}
     people = httpx.get(f"{mock_url}/__admin/citizens/sample", params={"n": 2}).json()
-    assert {p["personal_id"] for p in people} <= set(values["values"])
+    assert {p["personal_id"] for p in people} <= known
 
 
 def test_full_portal_and_auditor_find_no_mismatch(servers: tuple[str, str], tmp_path: Path) -> None:
