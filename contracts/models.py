@@ -32,7 +32,7 @@ __all__ = [
 PartialDate = Annotated[
     str,
     Field(
-        pattern=r"^\d{4}(-\d{2}-\d{2})?$",
+        pattern=r"^[0-9]{4}(-[0-9]{2}-[0-9]{2})?$",  # ASCII: pydantic reads \d as Unicode
         description="ISO 8601 date, or only the year when the day is unknown (Nam).",
         examples=["1992-11-22", "1958"],
     ),

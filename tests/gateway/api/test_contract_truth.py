@@ -123,3 +123,14 @@ async def test_a_created_job_links_to_its_own_operations(stack: Stack) -> None:
         "eraseVerificationJob",
     }
     assert all(link["parameters"] == {"job_id": "$response.body#/id"} for link in links.values())
+
+
+async def test_a_date_the_pattern_refuses_is_refused(stack: Stack) -> None:
+    """JSON Schema's ``\\d`` is ASCII; pydantic's was Unicode and took Arabic-Indic digits."""
+    response = await stack.gateway.post(
+        "/api/v1/citizens/verify",
+        json={"number": "079000000001", "date_of_birth": "١٩٩٤"},
+        headers=await stack.headers(),
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == "invalid_field"
