@@ -20,6 +20,7 @@ from enum import StrEnum
 from contracts.admin_units import province_codes
 
 __all__ = [
+    "NUMBER_PATTERN",
     "CitizenNumber",
     "InvalidNumber",
     "NumberKind",
@@ -106,6 +107,19 @@ def _check_personal_id_structure(text: str, today: date) -> None:
         raise InvalidNumber(
             "birth_year_in_future", "The century and year digits give a birth year in the future."
         )
+
+
+def _number_pattern() -> str:
+    """The syntax :func:`parse_number` accepts, as a regular expression for the OpenAPI.
+
+    Province and century digit are in it; the birth year's "not in the future" is not, as a
+    pattern cannot follow the calendar (that one answers 422 ``birth_year_in_future``).
+    """
+    provinces = "|".join(sorted(province_codes()))
+    return rf"^(0({provinces})[0-3][0-9]{{8}}|[0-9]{{9}})$"
+
+
+NUMBER_PATTERN = _number_pattern()
 
 
 def mask_number(value: str) -> str:

@@ -12,6 +12,8 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from contracts.ids import NUMBER_PATTERN
+
 __all__ = [
     "Address",
     "AdminEra",
@@ -34,7 +36,7 @@ __all__ = [
 PartialDate = Annotated[
     str,
     Field(
-        pattern=r"^\d{4}(-\d{2}-\d{2})?$",
+        pattern=r"^[0-9]{4}(-[0-9]{2}-[0-9]{2})?$",  # ASCII: pydantic reads \d as Unicode
         description="ISO 8601 date, or only the year when the day is unknown (Nam).",
         examples=["1992-11-22", "1958"],
     ),
@@ -207,7 +209,11 @@ class VerifyRequest(_Model):
     """What a citizen typed into a form, to be checked against the national record."""
 
     number: str = Field(
-        description="12-digit personal id or 9-digit CMND.", examples=["054092000123"]
+        description="12-digit personal id or 9-digit CMND; a bad one answers 422 with the "
+        "number's own code (number_not_digits, unknown_province…).",
+        examples=["054092000123"],
+        # Documented here, checked by contracts.ids.parse_number (its codes, its audit record).
+        json_schema_extra={"pattern": NUMBER_PATTERN},
     )
     full_name: str | None = Field(None, max_length=200, examples=["Nguyễn Văn An"])
     date_of_birth: PartialDate | None = None

@@ -13,6 +13,7 @@ from fastapi import Depends, FastAPI
 from contracts import admin_eras
 from gateway.admission import AdmissionCollector
 from gateway.api import audit, catalogues, citizens, health, jobs, me, oauth, operations
+from gateway.api.params import parameter_codes
 from gateway.errors import install_problem_handlers, problem_responses
 from gateway.limits import SizeLimitMiddleware
 from gateway.logs import configure_logging, get_logger
@@ -95,7 +96,7 @@ def create_app(
             descriptions={400: "Malformed request (e.g. an invalid X-Request-ID header)."},
         ),
     )
-    install_problem_handlers(app)
+    install_problem_handlers(app, parameter_codes())
     app.state.observability = observability
     for module in (oauth, citizens, catalogues, jobs, me, audit, health, operations):
         app.include_router(module.router)

@@ -41,6 +41,7 @@ from adapters.ngsp import (
     UpstreamTimeout,
 )
 from contracts.models import Problem
+from contracts.paths import match_template
 
 __all__ = [
     "PROBLEM_MEDIA_TYPE",
@@ -336,10 +337,33 @@ def problem_from_ngsp(request: Request, exc: NgspError) -> Response:
     )
 
 
+_METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "options", "trace"})
+
+
+def allowed_methods(request: Request) -> str | None:
+    """Every method the OpenAPI documents for the request's path, for ``Allow`` (RFC 9110).
+
+    Starlette's 405 names only the methods of the first route whose path matched (``GET`` for a
+    path that also has ``DELETE``). None: a path the document does not describe.
+    """
+    paths: dict[str, Any] = request.app.openapi().get("paths", {})
+    template = match_template(paths, request.url.path)
+    if template is None:
+        return None
+    methods = {method.upper() for method in paths[template] if method in _METHODS}
+    if "GET" in methods:
+        methods.add("HEAD")  # Starlette answers HEAD wherever it answers GET
+    return ", ".join(sorted(methods))
+
+
 def _http_exception(request: Request, exc: StarletteHTTPException) -> Response:
-    # 400 comes from the framework when a body cannot be parsed at all (e.g. broken form data).
+    # Starlette raises 400 only for a body it cannot read (a broken multipart form).
     codes = {400: "malformed_body", 404: "route_not_found", 405: "method_not_allowed"}
     code = codes.get(exc.status_code, "http_error")
+    headers = dict(exc.headers or {})
+    allow = allowed_methods(request) if exc.status_code == 405 else None
+    if allow is not None:
+        headers["Allow"] = allow
     return problem_response(
         exc.status_code,
         code,
@@ -347,7 +371,7 @@ def _http_exception(request: Request, exc: StarletteHTTPException) -> Response:
         str(exc.detail),
         request=request,
         layer="client",
-        headers=dict(exc.headers or {}),
+        headers=headers,
     )
 
 
@@ -359,17 +383,44 @@ _VALIDATION_CODES = {
 }
 
 
-def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+ParameterCodes = dict[tuple[str, str], tuple[str, str]]
+
+
+def _error_code(err: dict[str, Any], parameters: ParameterCodes) -> tuple[str, bool]:
+    """The stable code of one validation error, and whether a parameter rule named it."""
+    loc = err.get("loc", ())
+    rule = parameters.get((str(loc[0]), str(loc[1]))) if len(loc) == 2 else None
+    if rule is None:
+        return _VALIDATION_CODES.get(err.get("type", ""), "invalid_field"), False
+    absent = err.get("type") == "missing" or err.get("input") == ""
+    return (rule[0] if absent else rule[1]), True
+
+
+def _validation_code(errors: list[dict[str, Any]], parameters: ParameterCodes) -> str:
+    """One code for the answer: a parameter rule's own code wins (the first, in declaration
+    order, as the purpose headers have always been checked); else one shared code, else
+    ``invalid_request``."""
+    coded = [_error_code(err, parameters) for err in errors]
+    ruled = [code for code, by_rule in coded if by_rule]
+    if ruled and len(ruled) == len(coded):
+        return ruled[0]
+    codes = {code for code, _ in coded}
+    return codes.pop() if len(codes) == 1 else "invalid_request"
+
+
+def _validation_error(
+    request: Request, exc: RequestValidationError, parameters: ParameterCodes
+) -> Response:
+    raw = list(exc.errors())
     errors = [
         {
             "loc": [str(part) for part in err.get("loc", ())],
             "msg": err.get("msg", ""),
             "type": err.get("type", ""),
         }
-        for err in exc.errors()
+        for err in raw
     ]
-    codes = {_VALIDATION_CODES.get(err["type"], "invalid_field") for err in errors}
-    code = codes.pop() if len(codes) == 1 else "invalid_request"
+    code = _validation_code(raw, parameters)
     malformed = code == "malformed_body"
     return problem_response(
         400 if malformed else 422,
@@ -388,9 +439,15 @@ def _unexpected(request: Request, exc: Exception) -> Response:
     )
 
 
-def install_problem_handlers(app: FastAPI) -> None:
+def install_problem_handlers(app: FastAPI, parameter_codes: ParameterCodes | None = None) -> None:
+    """``parameter_codes``: ``(location, name)`` → codes for a parameter absent / malformed."""
+    parameters = parameter_codes or {}
+
+    def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        return _validation_error(request, exc, parameters)
+
     app.add_exception_handler(GatewayError, problem_from_gateway)  # type: ignore[arg-type]
     app.add_exception_handler(NgspError, problem_from_ngsp)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_exception)  # type: ignore[arg-type]
-    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected)

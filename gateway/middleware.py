@@ -171,7 +171,10 @@ class RequestContextMiddleware:
                 _end_server_span(span, scope, state, status)
 
     def _completed(self, scope: Scope, state: dict[str, Any], status: int, seconds: float) -> None:
-        route = getattr(scope.get("route"), "path", None) or "unmatched"
+        # path_format: the template without convertors ("{number}", not "{number:citizen_number}")
+        matched = scope.get("route")
+        route = getattr(matched, "path_format", None) or getattr(matched, "path", None)
+        route = route or "unmatched"
         fields = {name: state[name] for name in _STATE_FIELDS if state.get(name) is not None}
         if "operation" in fields and self.observability is not None:
             fields["breaker_state"] = self.observability.breaker_state()

@@ -134,6 +134,8 @@ def _environment(ctx: RunContext) -> dict[str, str]:
         "run id": ctx.run_id,
         "suite runtime": f"Python {platform.python_version()}, httpx {metadata.version('httpx')}",
     }
+    if facts.get("spec_coverage"):
+        environment["spec coverage"] = str(facts["spec_coverage"])
     if facts.get("mock_info"):
         environment["mock national side"] = str(facts["mock_info"])
     return environment

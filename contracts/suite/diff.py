@@ -3,7 +3,8 @@
 A change breaks a portal when something it relies on disappears or tightens: a path, an
 operation, a request parameter or body field it sends, a value a request parameter or field
 accepted, a field of a success answer it reads, or a field that was always present and may now be
-absent; and when a parameter it never sent becomes required. Additions are never reported.
+absent; when a parameter it never sent becomes required; and when an operation's id, the name a
+generated client gives its method, changes. Additions are never reported.
 Schemas are followed through ``$ref``, ``anyOf``/``oneOf``/``allOf`` and arrays (``[]`` in a
 location), within the same document.
 """
@@ -108,10 +109,20 @@ def _operation_breaks(
     where: str, old_doc: _Doc, old: dict[str, Any], new_doc: _Doc, new: dict[str, Any]
 ) -> list[Break]:
     return [
+        *_operation_id_breaks(where, old, new),
         *_parameter_breaks(where, old_doc, old, new_doc, new),
         *_body_breaks(where, old_doc, old, new_doc, new),
         *_response_breaks(where, old_doc, old, new_doc, new),
     ]
+
+
+def _operation_id_breaks(where: str, old: dict[str, Any], new: dict[str, Any]) -> list[Break]:
+    """A generated SDK names its method after the operationId: a new one renames the method."""
+    before, after = old.get("operationId"), new.get("operationId")
+    if before is None or before == after:
+        return []
+    detail = f"{before} is now {after or 'unnamed'}: generated clients' method is renamed"
+    return [Break("operation-id-changed", where, detail)]
 
 
 def _parameters(operation: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:

@@ -10,9 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, BeforeValidator, Field
 
+from contracts.ids import NUMBER_PATTERN
 from gateway.api.deps import RuntimeDep, require_operation
 from gateway.audit import MAX_CURSOR, AuditPage, AuditQuery, AuditQueryError, AuditRecord
 from gateway.errors import InvalidInput, problem_responses
@@ -65,18 +66,44 @@ def _page(page: AuditPage) -> AuditPageOut:
     return AuditPageOut(records=[_record(r) for r in page.records], next_cursor=page.next_cursor)
 
 
+def _iso_text(value: object) -> object:
+    """Refuse what pydantic would otherwise read as a date: a bare number is a Unix time to it,
+    but the contract says ISO 8601 (``format: date-time``)."""
+    if isinstance(value, str) and not value.strip().lstrip("+-").replace(".", "").isdigit():
+        return value
+    raise ValueError("an ISO 8601 date-time with a timezone, e.g. 2026-11-30T08:00:00Z")
+
+
 Limit = Annotated[int, Query(ge=1, le=1000, description="Records per page.")]
+# A cursor is a row id: a 64-bit integer in both stores (a larger one overflowed SQLite: 500).
 Cursor = Annotated[
     int | None, Query(ge=0, le=MAX_CURSOR, description="next_cursor of the previous page.")
 ]
+Moment = Annotated[
+    datetime | None,
+    BeforeValidator(_iso_text),
+    Query(description="ISO 8601 with a timezone; `since` must be earlier than `until`."),
+]
+SubjectNumber = Annotated[
+    str,
+    Path(
+        description="The citizen's 12-digit personal id or 9-digit CMND.",
+        json_schema_extra={"pattern": NUMBER_PATTERN},  # checked by the reader's parse_number
+    ),
+]
 
 
-@router.get("/records", summary="Search the audit trail", response_model=AuditPageOut)
+@router.get(
+    "/records",
+    summary="Search the audit trail",
+    operation_id="searchAuditRecords",
+    response_model=AuditPageOut,
+)
 async def search_records(
     runtime: RuntimeDep,
     *,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Moment = None,
+    until: Moment = None,
     client_id: str | None = None,
     officer_id: str | None = None,
     purpose_code: str | None = None,
@@ -104,10 +131,11 @@ async def search_records(
 @router.get(
     "/subjects/{number}",
     summary="Every disclosure of this citizen: who, when, why, what and in which role",
+    operation_id="getAuditSubjectRecords",
     response_model=SubjectPageOut,
 )
 async def subject_records(
-    number: str, runtime: RuntimeDep, limit: Limit = 50, cursor: Cursor = None
+    number: SubjectNumber, runtime: RuntimeDep, limit: Limit = 50, cursor: Cursor = None
 ) -> SubjectPageOut:
     """``number`` is either of the person's numbers (12-digit id or 9-digit CMND): each finds
     the look-ups made under the other one too, and the answers that named them as a household

@@ -3,7 +3,7 @@
 ``CurrentClient`` authenticates the bearer token against the registry; ``PurposeOfUse`` reads and
 checks the purpose headers that every data call must carry (X-Road's "user and case on every
 message"): ``X-Purpose-Code`` (MaDVC, the procedure code), ``X-Officer-Id`` (MaCanBo), optional
-``X-Case-Id`` (the dossier).
+``X-Case-Id`` (the dossier); their syntax and problem codes are rules in ``gateway.api.params``.
 
 Every dependency here is ``async def`` even when it never awaits: FastAPI runs a plain ``def``
 dependency in a worker thread, and two thread hand-offs per look-up cost more than the checks
@@ -12,14 +12,14 @@ themselves (docs/performance.md, "Gateway").
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
 from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlows
 from fastapi.security import OAuth2
 
+from gateway.api.params import CASE_ID, OFFICER_ID, PURPOSE_CODE
 from gateway.errors import Forbidden, InvalidInput, RateLimited, Unauthenticated
 from gateway.runtime import Runtime
 from gateway.security.clients import ClientRecord, Operation
@@ -27,9 +27,6 @@ from gateway.security.tokens import TokenError
 
 __all__ = ["CurrentClient", "Purpose", "PurposeOfUse", "RuntimeDep", "require_operation"]
 
-PURPOSE_CODE = re.compile(r"^\d\.\d{6}(\.\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2})?$")
-_OFFICER_ID = re.compile(r"^[\w.@-]{1,64}$")
-_CASE_ID = re.compile(r"^[\w./:-]{1,64}$")
 # Declared as OAuth2 client credentials so the OpenAPI document says where tokens come from and
 # the interactive docs' "Authorize" button can fetch one; on the wire it is a bearer token.
 _oauth2 = OAuth2(
@@ -38,6 +35,7 @@ _oauth2 = OAuth2(
     description="Access token from POST /oauth2/token (client credentials grant).",
     auto_error=False,
 )
+_SINGLE_HEADERS = ("X-Purpose-Code", "X-Officer-Id", "X-Case-Id")
 
 
 async def _runtime(request: Request) -> Runtime:
@@ -93,42 +91,15 @@ class Purpose:
     case_id: str | None
 
 
-# The purpose headers are what the audit record says this look-up was for: two values would make
-# it ambiguous which one the officer meant, so a repeated header is refused, not first-wins.
-_SINGLE_HEADERS = ("X-Purpose-Code", "X-Officer-Id", "X-Case-Id")
-
-
-def _refuse_repeated_headers(request: Request) -> None:
-    for name in _SINGLE_HEADERS:
-        if len(request.headers.getlist(name)) > 1:
-            raise InvalidInput("duplicate_header", f"{name} was sent more than once; send it once.")
-
-
 async def _purpose(
     request: Request,
     client: CurrentClient,
-    purpose_code: Annotated[
-        str | None,
-        Header(alias="X-Purpose-Code", description="MaDVC: procedure code, e.g. 1.001612."),
-    ] = None,
-    officer_id: Annotated[
-        str | None, Header(alias="X-Officer-Id", description="MaCanBo: the officer asking.")
-    ] = None,
-    case_id: Annotated[
-        str | None, Header(alias="X-Case-Id", description="Optional dossier / case id.")
-    ] = None,
+    purpose_code: Annotated[str, PURPOSE_CODE.header()],
+    officer_id: Annotated[str, OFFICER_ID.header()],
+    case_id: Annotated[str | None, CASE_ID.header()] = None,
 ) -> Purpose:
+    """The purpose headers, already checked against their rules (``gateway.api.params``)."""
     _refuse_repeated_headers(request)
-    if not purpose_code:
-        raise InvalidInput("missing_purpose", "X-Purpose-Code (MaDVC) is required.")
-    if not PURPOSE_CODE.fullmatch(purpose_code):
-        raise InvalidInput("invalid_purpose", "X-Purpose-Code must look like 1.001612.")
-    if not officer_id:
-        raise InvalidInput("missing_officer", "X-Officer-Id (MaCanBo) is required.")
-    if not _OFFICER_ID.fullmatch(officer_id):
-        raise InvalidInput("invalid_officer", "X-Officer-Id: 1-64 letters, digits, . _ @ -.")
-    if case_id is not None and not _CASE_ID.fullmatch(case_id):
-        raise InvalidInput("invalid_case", "X-Case-Id: 1-64 letters, digits, . _ / : -.")
     if client.purpose_codes is not None and purpose_code not in client.purpose_codes:
         raise Forbidden("purpose_not_granted", "This client may not use that procedure code.")
     request.state.purpose_code = purpose_code
@@ -136,6 +107,13 @@ async def _purpose(
 
 
 PurposeOfUse = Annotated[Purpose, Depends(_purpose)]
+
+
+def _refuse_repeated_headers(request: Request) -> None:
+    """Two purposes in one request would leave the audit record ambiguous: refuse them."""
+    for name in _SINGLE_HEADERS:
+        if len(request.headers.getlist(name)) > 1:
+            raise InvalidInput("duplicate_header", f"{name} was sent more than once; send it once.")
 
 
 def require_operation(operation: Operation) -> object:

@@ -10,6 +10,6 @@ __all__ = ["router"]
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/healthz", summary="Liveness: the process serves requests")
+@router.get("/healthz", summary="Liveness: the process serves requests", operation_id="getLiveness")
 async def healthz() -> Response:
     return Response(b'{"status":"ok"}', media_type="application/json")

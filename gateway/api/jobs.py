@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.datastructures import UploadFile
@@ -101,6 +101,23 @@ Column = Annotated[
     str | None, Query(max_length=100, description="Header name of this field's column.")
 ]
 
+_JOB_ID = {"job_id": "$response.body#/id"}
+# OpenAPI links: how a client (or a stateful tester) reaches the job it just created.
+_SUBMITTED: dict[int | str, dict[str, Any]] = {
+    202: {
+        "description": "Accepted: the job's state; `Location` is its URL.",
+        "links": {
+            name: {"operationId": operation, "parameters": _JOB_ID}
+            for name, operation in (
+                ("GetJob", "getVerificationJob"),
+                ("CancelJob", "cancelVerificationJob"),
+                ("GetResults", "getVerificationJobResults"),
+                ("EraseJob", "eraseVerificationJob"),
+            )
+        },
+    }
+}
+
 _UPLOAD_BODY = {
     "requestBody": {
         "required": True,
@@ -108,7 +125,10 @@ _UPLOAD_BODY = {
         "the raw body (text/csv, streamed straight into the job) or as the `file` part of a "
         "multipart form.",
         "content": {
-            "text/csv": {"schema": {"type": "string", "format": "binary"}},
+            "text/csv": {
+                "schema": {"type": "string", "format": "binary"},
+                "example": "number,full_name\n054092000123,Nguyễn Văn An\n",
+            },
             "multipart/form-data": {
                 "schema": {
                     "type": "object",
@@ -181,8 +201,9 @@ CsvLayout = Annotated[_Layout, Depends(_layout)]
     "",
     status_code=202,
     summary="Submit a register (CSV) to verify against the national database",
+    operation_id="submitVerificationJob",
     response_model=JobView,
-    responses=_problems(413, 415, 422, 503),
+    responses={**_SUBMITTED, **_problems(400, 413, 415, 422, 503)},
     openapi_extra=_UPLOAD_BODY,
 )
 async def submit_job(
@@ -229,6 +250,7 @@ async def submit_job(
 @router.get(
     "",
     summary="This client's verification jobs, newest first (the last 100)",
+    operation_id="listVerificationJobs",
     response_model=JobList,
     responses=_problems(503),
 )
@@ -242,6 +264,7 @@ async def list_jobs(client: CurrentClient, runtime: RuntimeDep) -> Response:
 @router.get(
     "/{job_id}",
     summary="A job's state and progress (counts, rows per second, ETA)",
+    operation_id="getVerificationJob",
     response_model=JobView,
     responses=_problems(404, 503),
 )
@@ -253,6 +276,7 @@ async def get_job(job_id: JobId, client: CurrentClient, runtime: RuntimeDep) -> 
 @router.post(
     "/{job_id}/cancel",
     summary="Cancel a job: rows not yet verified are reported as skipped",
+    operation_id="cancelVerificationJob",
     response_model=JobView,
     responses=_problems(404, 409, 503),
 )
@@ -265,6 +289,7 @@ async def cancel_job(job_id: JobId, client: CurrentClient, runtime: RuntimeDep) 
     "/{job_id}",
     status_code=204,
     summary="Erase a job's rows and results now (cancelling it if it still runs)",
+    operation_id="eraseVerificationJob",
     responses=_problems(404, 409, 503),
 )
 async def erase_job(job_id: JobId, client: CurrentClient, runtime: RuntimeDep) -> Response:
@@ -276,6 +301,7 @@ async def erase_job(job_id: JobId, client: CurrentClient, runtime: RuntimeDep) -
 @router.get(
     "/{job_id}/results",
     summary="The result file: one CSV line per input row (row, number, outcome, reason)",
+    operation_id="getVerificationJobResults",
     response_class=StreamingResponse,
     responses={200: {"content": {"text/csv": {}}}, **_problems(404, 409, 410, 503)},
 )

@@ -17,6 +17,7 @@ router = APIRouter(prefix="/api/v1", tags=["clients"])
 @router.get(
     "/me",
     summary="The calling client's grants",
+    operation_id="getClientGrants",
     response_model=ClientGrants,
     responses=problem_responses(401, 422, 503, descriptions={503: "Maintenance (Retry-After)."}),
 )

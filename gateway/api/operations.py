@@ -47,6 +47,7 @@ async def metrics(observability: ObservabilityDep) -> Response:
 @router.get(
     "/readyz",
     summary="Readiness: audit store, NGSP token and breaker, maintenance switch",
+    operation_id="getReadiness",
     responses={503: {"description": "Not ready (JSON reasons, Retry-After)."}},
 )
 async def readyz(observability: ObservabilityDep) -> Response:

@@ -10,7 +10,16 @@ from importlib import import_module
 
 __all__ = ["RUNNING_ORDER"]
 
-RUNNING_ORDER = ("connectivity", "security", "data", "resilience", "operations", "audit", "summary")
+RUNNING_ORDER = (
+    "connectivity",
+    "security",
+    "data",
+    "resilience",
+    "operations",
+    "audit",
+    "summary",
+    "conformance",  # last: its Schemathesis traffic must not count in the run's own summaries
+)
 
 for _module in RUNNING_ORDER:
     import_module(f"{__name__}.{_module}")

@@ -90,6 +90,31 @@ def bad_credentials(ctx: RunContext) -> None:
 
 
 @check(
+    "security.malformed-token-request",
+    S,
+    "Malformed token requests get RFC 6749 errors",
+    "POST /oauth2/token without grant_type, with an empty one, or with a parameter repeated "
+    "answers 400 invalid_request as RFC 6749 §5.2 JSON (what OAuth2 libraries read), never a "
+    "problem document.",
+)
+def malformed_token_request(ctx: RunContext) -> None:
+    credentials = ctx.config.client
+    for body in ("", "grant_type=", "grant_type=client_credentials&grant_type=client_credentials"):
+        response = ctx.call(
+            "POST",
+            "/oauth2/token",
+            content=body,
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            auth=(credentials.client_id, credentials.secret),
+        )
+        label = f"the body {body!r}"
+        expect(response.status_code == 400, f"{label} answered {response.status_code}")
+        media = response.headers.get("content-type", "")
+        expect(media.startswith("application/json"), f"{label} answered {media}, not RFC 6749")
+        expect(_code(response) == "invalid_request", f"{label} answered {_code(response)}")
+
+
+@check(
     "security.grants-enforced",
     S,
     "Operations not granted are refused",

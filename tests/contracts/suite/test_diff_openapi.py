@@ -78,6 +78,10 @@ def require_new_parameter(doc: Document) -> None:
     ]
 
 
+def rename_operation(doc: Document) -> None:
+    doc["paths"]["/api/v1/citizens/{number}"]["get"]["operationId"] = "lookup_citizen_get"
+
+
 def drop_success_response(doc: Document) -> None:
     del doc["paths"]["/healthz"]["get"]["responses"]["200"]
 
@@ -101,6 +105,7 @@ def drop_success_response(doc: Document) -> None:
         pytest.param(make_field_optional, "response-field-optional", "access_token", id="optional"),
         pytest.param(require_new_parameter, "parameter-now-required", "tenant", id="required"),
         pytest.param(drop_success_response, "response-removed", "/healthz 200", id="response"),
+        pytest.param(rename_operation, "operation-id-changed", "citizens/{number}", id="op-id"),
     ],
 )
 def test_each_kind_of_break_is_reported(
