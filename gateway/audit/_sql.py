@@ -27,8 +27,10 @@ __all__ = [
     "LAST_LINK",
     "LATEST_ANCHOR",
     "PURGE_BOUNDS",
+    "SCHEMA_TABLES",
     "SCHEMA_VERSION",
     "SEQ_OF_HASH",
+    "TOUCH_SCHEMA",
     "WRITERS",
     "insert_values",
     "numbered",
@@ -94,6 +96,15 @@ CREATE_MIGRATIONS = (
 )
 SCHEMA_VERSION = "SELECT COALESCE(MAX(version), 0) FROM {migrations}"
 INSERT_MIGRATION = _insert("{migrations}", ("version", "description", "applied_at"))
+# The readiness write probe: rewrite the newest migration row with its own values. A real,
+# committed write (SQLite and PostgreSQL both rewrite a row an UPDATE matches) that changes nothing,
+# so a read-only file, a full disk or a read-only database shows before a look-up meets it.
+TOUCH_SCHEMA = (
+    "UPDATE {migrations} SET applied_at = applied_at"
+    " WHERE version = (SELECT MAX(version) FROM {migrations})"
+)
+# A complete schema's tables: none found is a lost schema (re-created), some a damaged one.
+SCHEMA_TABLES = ("audit_records", "audit_anchors", "audit_schema_migrations")
 
 _PLACEHOLDER = re.compile(r"\?")
 

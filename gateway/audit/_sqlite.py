@@ -5,12 +5,18 @@ to the thread that made it, and a commit's fsync must never block the event loop
 because in WAL mode NORMAL skips the fsync at commit, so a power cut could lose records whose
 answers already left; group commit is what keeps FULL cheap. Times are stored as microseconds
 since 1970 UTC (sortable integers); ``fields_returned`` as a JSON array.
+
+:meth:`SqliteStore.ping` (the readiness probe) is a committed write, and it heals what a restart
+would: a file deleted or replaced under the open connection is reopened, and a file without any
+audit table is migrated again (``audit_schema_recreated``). A file missing only some tables is
+damaged by hand and stays unavailable (``schema_damaged``) until a person restores it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import os
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -34,10 +40,12 @@ from gateway.audit._model import (
     utc_iso,
 )
 from gateway.audit._query import AuditQuery
+from gateway.logs import get_logger
 
 __all__ = ["SqliteStore"]
 
 T = TypeVar("T")
+_log = get_logger("gateway.audit")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _BUSY_TIMEOUT_S = 5.0
 _NAMES = {
@@ -101,6 +109,7 @@ class SqliteStore:
         self._migrate_to = migrate_to
         self._executor: ThreadPoolExecutor | None = None
         self._conn: sqlite3.Connection | None = None
+        self._identity: tuple[int, int] | None = None  # (device, inode) of the file opened
 
     def __repr__(self) -> str:
         return f"SqliteStore({str(self._path)!r})"
@@ -120,7 +129,8 @@ class SqliteStore:
             executor.shutdown(wait=False)
 
     async def ping(self) -> None:
-        await self._call(self._fetchall, "SELECT 1", ())
+        """A committed write probe; reopens a replaced file and re-creates a lost schema."""
+        await self._call(self._probe)
 
     async def schema_version(self) -> int:
         rows = await self._call(self._fetchall, _q(sql.SCHEMA_VERSION), ())
@@ -194,6 +204,7 @@ class SqliteStore:
         conn.execute("PRAGMA cache_size = -16384")
         conn.execute("PRAGMA mmap_size = 0")
         self._conn = conn
+        self._identity = _file_identity(self._path)
         self._migrate()
 
     def _disconnect(self) -> None:
@@ -231,6 +242,24 @@ class SqliteStore:
                 deleted += conn.execute(_q(sql.DELETE_PREFIX), (a.writer_id, a.seq)).rowcount
         return deleted
 
+    def _probe(self) -> None:
+        if _file_identity(self._path) != self._identity:
+            _log.error("audit_store_reopened", store=str(self._path), cause="file replaced")
+            self._disconnect()
+            self._connect()
+        self._check_schema()
+        with self._transaction() as conn:
+            conn.execute(_q(sql.TOUCH_SCHEMA))
+
+    def _check_schema(self) -> None:
+        found = self._fetchall("SELECT name FROM sqlite_master WHERE type = 'table'", ())
+        missing = sorted(set(sql.SCHEMA_TABLES) - {row[0] for row in found})
+        if len(missing) == len(sql.SCHEMA_TABLES):
+            _log.error("audit_schema_recreated", store=str(self._path), cause="no audit table")
+            self._migrate()
+        elif missing:
+            raise AuditUnavailable("schema_damaged", f"{self._path}: {', '.join(missing)} missing")
+
     def _migrate(self) -> None:
         with self._transaction() as conn:
             conn.execute(_q(sql.CREATE_MIGRATIONS))
@@ -240,3 +269,11 @@ class SqliteStore:
                     conn.execute(statement)
                 applied_at = utc_iso(datetime.now(UTC))
                 conn.execute(_q(sql.INSERT_MIGRATION), (step.version, step.description, applied_at))
+
+
+def _file_identity(path: Path) -> tuple[int, int] | None:
+    try:
+        status = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return status.st_dev, status.st_ino

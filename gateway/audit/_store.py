@@ -31,7 +31,8 @@ class AuditStore(Protocol):
 
     async def close(self) -> None: ...
 
-    async def ping(self) -> None: ...
+    async def ping(self) -> None:
+        """Prove the store takes a durable write now; re-create a schema lost whole."""
 
     async def schema_version(self) -> int: ...
 

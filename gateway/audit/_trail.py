@@ -194,7 +194,7 @@ class AuditTrail:
         await self._enqueue(event)
 
     async def ping(self) -> None:
-        """Raise AuditUnavailable unless the writer runs and the store answers."""
+        """Raise AuditUnavailable unless the writer runs and the store takes a write now."""
         if not self._accepting:
             raise AuditUnavailable("writer_stopped", "the audit writer is not running")
         try:
@@ -278,7 +278,8 @@ class AuditTrail:
 
     async def _seal(self, pending: list[_Pending]) -> _Sealed | None:
         try:
-            if self._sealed_head is None:
+            if self._sealed_head is None:  # after a failure: heal the store, re-read the head
+                await self._store.ping()
                 self._sealed_head = await chain_head(self._store, self._writer_id)
             events = [event for event, _ in pending]
             records = seal_batch(events, self._sealed_head, self._writer_id, self._keys)
