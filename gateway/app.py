@@ -57,7 +57,7 @@ def create_app(
         if http is None:  # a serving process; tests joining the mock in process skip the cost
             freeze_startup_objects()
         app.state.runtime = runtime
-        observability.watch(audit=runtime.audit, ngsp=runtime.ngsp)
+        observability.watch(audit=runtime.audit, ngsp=runtime.ngsp, jobs=runtime.jobs)
         log.info("gateway_started", settings=settings.redacted())
         try:
             yield

@@ -26,6 +26,7 @@ __all__ = ["JobService", "open_job_service"]
 
 _RESULT_PAGE = 5000
 _LIST_LIMIT = 100
+_PROBE_JOB_ID = "readiness-probe"  # no job has this id: a cheap read that must answer None
 
 
 class JobService:
@@ -43,6 +44,10 @@ class JobService:
         if self.worker is not None:
             await self.worker.close()
         await self.store.close()
+
+    async def ping(self) -> None:
+        """Raise JobStoreUnavailable unless the job store answers a read now (``/readyz``)."""
+        await self.store.get(_PROBE_JOB_ID)
 
     async def submit(
         self,

@@ -12,10 +12,11 @@ from pathlib import Path
 
 from adapters.ngsp import BreakerState, NgspClient
 from gateway.audit import AuditTrail
+from gateway.jobs import JobService
 from gateway.observability.maintenance import MaintenanceSwitch
 from gateway.observability.metrics import GatewayMetrics
 from gateway.observability.observer import GatewayObserver
-from gateway.observability.readiness import Readiness
+from gateway.observability.readiness import Probe, Readiness
 from gateway.settings import Settings
 
 __all__ = ["Observability"]
@@ -39,13 +40,17 @@ class Observability:
             readiness_cache_s=settings.readiness_cache_s,
         )
 
-    def watch(self, *, audit: AuditTrail, ngsp: NgspClient) -> None:
+    def watch(self, *, audit: AuditTrail, ngsp: NgspClient, jobs: JobService) -> None:
         """Start reading the runtime's live parts: for scrapes, ``/readyz`` and request events."""
         self._ngsp = ngsp
         self.metrics.watch(audit=audit, breaker=ngsp.breaker, maintenance=self.maintenance)
+        probes = [
+            Probe("audit", audit.ping),
+            Probe("jobs", jobs.ping),
+            Probe("ngsp_token", ngsp.tokens.get),
+        ]
         self.readiness = Readiness(
-            audit=audit,
-            tokens=ngsp.tokens,
+            probes=probes,
             breaker=ngsp.breaker,
             maintenance=self.maintenance,
             cache_s=self._readiness_cache_s,
