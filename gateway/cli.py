@@ -6,6 +6,7 @@ once for a laptop (what ``make run`` calls).
 
 from __future__ import annotations
 
+import faulthandler
 import json
 import multiprocessing
 import os
@@ -33,6 +34,9 @@ app = typer.Typer(help="LGSP population-data gateway.", no_args_is_help=True)
 def _serve_gateway(host: str, port: int) -> None:
     from gateway.app import create_app
 
+    # Last resort for a fault no check foresaw (SIGSEGV, SIGBUS in a C library): the threads'
+    # stacks go to standard error before the process dies, so the death is never silent.
+    faulthandler.enable(all_threads=True)
     uvicorn.run(create_app(Settings(host=host, port=port)), host=host, port=port, log_config=None)
 
 

@@ -96,9 +96,9 @@ CREATE_MIGRATIONS = (
 )
 SCHEMA_VERSION = "SELECT COALESCE(MAX(version), 0) FROM {migrations}"
 INSERT_MIGRATION = _insert("{migrations}", ("version", "description", "applied_at"))
-# The readiness write probe: rewrite the newest migration row with its own values. A real,
-# committed write (SQLite and PostgreSQL both rewrite a row an UPDATE matches) that changes nothing,
-# so a read-only file, a full disk or a read-only database shows before a look-up meets it.
+# PostgreSQL's readiness write probe: rewrite the newest migration row with its own values. A
+# real, committed write (PostgreSQL writes a new row version for every row an UPDATE matches) that
+# changes nothing, so a full disk or a read-only database shows before a look-up meets it.
 TOUCH_SCHEMA = (
     "UPDATE {migrations} SET applied_at = applied_at"
     " WHERE version = (SELECT MAX(version) FROM {migrations})"

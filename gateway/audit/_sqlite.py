@@ -10,6 +10,13 @@ since 1970 UTC (sortable integers); ``fields_returned`` as a JSON array.
 would: a file deleted or replaced under the open connection is reopened, and a file without any
 audit table is migrated again (``audit_schema_recreated``). A file missing only some tables is
 damaged by hand and stays unavailable (``schema_damaged``) until a person restores it.
+
+The ``-shm`` file (WAL index) is memory-mapped by SQLite: if something shrinks it under the open
+connection, the next access to the lost pages kills the process with SIGBUS, before any log line.
+So every call first checks the file has not shrunk (one ``stat``, about a microsecond) and refuses
+with ``audit_store_fault`` instead; that connection stays refused until a restart re-creates the
+index. ``locking_mode=EXCLUSIVE`` (no shared index at all) was rejected: it would lock the audit
+reader and ``lgsp audit`` out of the file while the gateway runs.
 """
 
 from __future__ import annotations
@@ -110,6 +117,7 @@ class SqliteStore:
         self._executor: ThreadPoolExecutor | None = None
         self._conn: sqlite3.Connection | None = None
         self._identity: tuple[int, int] | None = None  # (device, inode) of the file opened
+        self._shm_size = 0  # the largest -shm size seen: it never shrinks under a live connection
 
     def __repr__(self) -> str:
         return f"SqliteStore({str(self._path)!r})"
@@ -181,8 +189,26 @@ class SqliteStore:
     async def _call(self, function: Callable[..., T], *args: Any) -> T:
         if self._executor is None:
             raise AuditUnavailable("store_error", "the SQLite audit store is not open")
-        call = functools.partial(_translated, functools.partial(function, *args))
+        call = functools.partial(_translated, functools.partial(self._guarded, function, *args))
         return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+
+    def _guarded(self, function: Callable[..., T], *args: Any) -> T:
+        """Refuse before touching a shrunk WAL index: SIGBUS is a death without a word."""
+        self._check_wal_index()
+        result = function(*args)
+        self._shm_size = max(self._shm_size, _size(self._shm_path) or 0)
+        return result
+
+    def _check_wal_index(self) -> None:
+        size = _size(self._shm_path)
+        if size is not None and size < self._shm_size:
+            cause = f"{self._shm_path.name} shrank from {self._shm_size} to {size} bytes"
+            _log.critical("audit_store_fault", store=str(self._path), cause=cause)
+            raise AuditUnavailable("store_error", f"{cause}: restart the gateway")
+
+    @property
+    def _shm_path(self) -> Path:
+        return self._path.with_name(self._path.name + "-shm")
 
     @property
     def _db(self) -> sqlite3.Connection:
@@ -208,6 +234,7 @@ class SqliteStore:
         self._migrate()
 
     def _disconnect(self) -> None:
+        self._shm_size = 0
         conn, self._conn = self._conn, None
         if conn is not None:
             conn.close()
@@ -249,7 +276,10 @@ class SqliteStore:
             self._connect()
         self._check_schema()
         with self._transaction() as conn:
-            conn.execute(_q(sql.TOUCH_SCHEMA))
+            # SQLite skips an UPDATE that rewrites identical bytes, so the shared TOUCH_SCHEMA
+            # would prove nothing here: the probe counts in the header's spare user_version.
+            probes = conn.execute("PRAGMA user_version").fetchone()[0]
+            conn.execute(f"PRAGMA user_version = {(probes + 1) % 2**31}")
 
     def _check_schema(self) -> None:
         found = self._fetchall("SELECT name FROM sqlite_master WHERE type = 'table'", ())
@@ -277,3 +307,10 @@ def _file_identity(path: Path) -> tuple[int, int] | None:
     except FileNotFoundError:
         return None
     return status.st_dev, status.st_ino
+
+
+def _size(path: Path) -> int | None:
+    try:
+        return os.stat(path).st_size
+    except FileNotFoundError:  # deleted: the open mapping still holds the old pages
+        return None
