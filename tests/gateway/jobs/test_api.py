@@ -344,3 +344,15 @@ async def test_no_log_event_carries_a_citizen_number(stack: Stack, headers: dict
     numbers = [line.split(",")[0] for line in body.splitlines()[1:]]
     logged = repr(events)
     assert not [n for n in numbers if len(n) >= 9 and n in logged]
+
+
+async def test_a_malformed_job_id_is_named_apart_from_an_unknown_one(
+    stack: Stack, headers: dict[str, str]
+) -> None:
+    """`lgsp jobs status nope` said `invalid_field … see errors`: say which parameter, and why."""
+    malformed = await stack.gateway.get(f"{JOBS}/nope", headers=headers)
+    assert malformed.status_code == 422
+    assert malformed.json()["code"] == "invalid_field"
+    assert malformed.json()["detail"].startswith("path parameter job_id: ")
+    unknown = await stack.gateway.get(f"{JOBS}/{'0' * 32}", headers=headers)
+    assert (unknown.status_code, unknown.json()["code"]) == (404, "job_not_found")
