@@ -38,6 +38,7 @@ __all__ = [
     "configure_logging",
     "get_logger",
     "guard_personal_data",
+    "redact_text",
     "wants_console",
 ]
 
@@ -102,6 +103,11 @@ _LEVELS = {
 def _mask_text(text: str) -> str:
     masked = _NUMBER_RUN.sub(lambda match: mask_number(match.group(1)), text)
     return _URL_PASSWORD.sub(r"\1:***@", masked) if "@" in masked else masked
+
+
+def redact_text(text: str) -> str:
+    """``text`` as the log guard would write it: personal numbers masked, URL passwords starred."""
+    return _mask_text(text)
 
 
 def _mask_value(value: Any) -> Any:

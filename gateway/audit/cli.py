@@ -36,6 +36,7 @@ from gateway.audit import (
     VerifyReport,
     open_audit_reader,
 )
+from gateway.cli_errors import fail
 from gateway.settings import DEV_AUDIT_KEY
 
 __all__ = ["DEFAULT_DSN", "audit_app", "build_reader"]
@@ -49,6 +50,29 @@ audit_app = typer.Typer(
     help="Verify, search, export and purge the audit trail of personal-data look-ups.",
     no_args_is_help=True,
 )
+
+
+class OperationChoice(StrEnum):
+    """Every ``operation`` the gateway records: a typo is refused, not an empty result."""
+
+    LOOKUP = "lookup"
+    VERIFY = "verify"
+    HOUSEHOLD = "household"
+    VERIFY_BATCH = "verify_batch"
+    VERIFY_BATCH_SUBMIT = "verify_batch_submit"
+    VERIFY_BATCH_RESULTS = "verify_batch_results"
+
+
+class OutcomeChoice(StrEnum):
+    """Every ``outcome`` the gateway records (jobs' matched/mismatched become success/mismatch)."""
+
+    SUCCESS = "success"
+    MISMATCH = "mismatch"
+    NOT_FOUND = "not_found"
+    REJECTED = "rejected"
+    ERROR = "error"
+    FAILED = "failed"
+    INVALID = "invalid"
 
 
 class ExportFormatChoice(StrEnum):
@@ -78,10 +102,8 @@ Client = Annotated[str | None, typer.Option("--client", help="Calling system's c
 Agency = Annotated[str | None, typer.Option("--agency", help="Agency code of the client.")]
 Officer = Annotated[str | None, typer.Option("--officer", help="Officer id (MaCanBo).")]
 Purpose = Annotated[str | None, typer.Option("--purpose", help="Purpose code (MaDVC).")]
-Operation = Annotated[str | None, typer.Option("--operation", help="lookup, verify, household…")]
-Outcome = Annotated[
-    str | None, typer.Option("--outcome", help="success, not_found, rejected, error")
-]
+Operation = Annotated[OperationChoice | None, typer.Option("--operation", help="What was asked.")]
+Outcome = Annotated[OutcomeChoice | None, typer.Option("--outcome", help="How it ended.")]
 Limit = Annotated[int, typer.Option(min=1, max=1000, help="Records per page.")]
 Cursor = Annotated[int | None, typer.Option(help="next_cursor of the previous page.")]
 
@@ -251,8 +273,7 @@ async def _with_reader(reader: AuditReader, action: Callable[[AuditReader], Awai
 
 
 def _fail(message: str, code: int) -> NoReturn:
-    _stderr().print(f"[red]error:[/red] {message}")
-    raise typer.Exit(code)
+    fail(message, code)
 
 
 def _stderr() -> Console:
@@ -284,7 +305,7 @@ def _query(*, since: str | None, until: str | None, **equal_to: str | None) -> A
         return AuditQuery(
             since=None if since is None else _parse_time(since, "--since"),
             until=None if until is None else _parse_time(until, "--until"),
-            **equal_to,
+            **{name: None if v is None else str(v) for name, v in equal_to.items()},
         )
     except AuditQueryError as exc:
         raise typer.BadParameter(str(exc)) from exc

@@ -58,7 +58,7 @@ Column = Annotated[str | None, typer.Option(help="Header name of this column.")]
 
 
 def _fail(exc: PortalError) -> typer.Exit:
-    _console.print(f"[red]error[/red] {exc.status} {exc.code}: {exc.detail}")
+    typer.echo(f"lgsp: {exc.status} {exc.code}: {exc.detail}", err=True)  # one line, never wrapped
     return typer.Exit(1)
 
 
@@ -82,10 +82,10 @@ def watch(portal: PortalClient, job_id: str, poll_interval_s: float) -> dict[str
         MofNCompleteColumn(),
         TextColumn("{task.percentage:>5.1f}%  ETA {task.fields[eta]}  {task.fields[counts]}"),
     )
+    job = portal.job(job_id)  # before the bar: a wrong id or a dead gateway is one clean line
     with Progress(*columns, console=_console) as bar:
         task = bar.add_task("queued", total=None, eta=_duration(None), counts="")
         while True:
-            job = portal.job(job_id)
             progress = job["progress"]
             bar.update(
                 task,
@@ -98,6 +98,7 @@ def watch(portal: PortalClient, job_id: str, poll_interval_s: float) -> dict[str
             if job["state"] in _FINISHED:
                 return job
             time.sleep(poll_interval_s)  # polling a remote job: there is nothing else to do
+            job = portal.job(job_id)
 
 
 def _summary(job: dict[str, Any]) -> Table:

@@ -13,6 +13,7 @@ from typing import Annotated
 import orjson
 import typer
 
+from gateway.cli_errors import fail
 from gateway.observability.maintenance import (
     DEFAULT_RETRY_AFTER_S,
     MaintenanceState,
@@ -37,12 +38,11 @@ FileOption = Annotated[
 def _flag_file(file: Path | None) -> Path:
     path = file or Settings().maintenance_file
     if path is None:
-        typer.echo(
-            "No flag file: set LGSP_MAINTENANCE_FILE (the same path every replica reads) "
-            "or pass --file; or use PUT /admin/maintenance on a running gateway.",
-            err=True,
+        fail(
+            "no flag file: set LGSP_MAINTENANCE_FILE (the same path every replica reads) "
+            "or pass --file; or use PUT /admin/maintenance on a running gateway",
+            2,
         )
-        raise typer.Exit(2)
     return path
 
 
