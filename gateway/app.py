@@ -10,6 +10,7 @@ import httpx
 from fastapi import Depends, FastAPI
 
 from gateway.api import audit, citizens, health, jobs, me, oauth, operations
+from gateway.api.docs import install_docs
 from gateway.errors import install_problem_handlers
 from gateway.limits import SizeLimitMiddleware
 from gateway.logs import configure_logging, get_logger
@@ -71,7 +72,10 @@ def create_app(
         description=DESCRIPTION,
         lifespan=lifespan,
         dependencies=[Depends(refuse_during_maintenance)],
+        docs_url=None,  # served offline by install_docs, not from CDNs
+        redoc_url=None,
     )
+    install_docs(app)
     install_problem_handlers(app)
     app.state.observability = observability
     for module in (oauth, citizens, jobs, me, audit, health, operations):
