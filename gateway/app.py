@@ -16,7 +16,7 @@ from gateway.limits import SizeLimitMiddleware
 from gateway.logs import configure_logging, get_logger
 from gateway.middleware import RequestContextMiddleware
 from gateway.observability import Observability, refuse_during_maintenance
-from gateway.runtime import build_runtime
+from gateway.runtime import StartupFailed, build_runtime
 from gateway.settings import Settings
 
 __all__ = ["create_app"]
@@ -54,7 +54,11 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = build_runtime(settings, http, observer=observability.ngsp_observer)
-        await runtime.start()
+        try:
+            await runtime.start()
+        except StartupFailed as exc:
+            log.error("gateway_start_failed", **exc.fields())
+            raise
         if http is None:  # a serving process; tests joining the mock in process skip the cost
             freeze_startup_objects()
         app.state.runtime = runtime

@@ -193,7 +193,20 @@ class _CurrentStderr:
         sys.stderr.flush()
 
 
-def _stdlib_handler(console: bool) -> logging.Handler:
+_TRACEBACK = "Traceback (most recent call last):"
+
+
+def _fold_traceback_text(record: logging.LogRecord) -> bool:
+    """A message that *is* a traceback (uvicorn logs a failed start-up's that way) becomes its
+    last line: the failure itself was already said in one line (``gateway_start_failed``)."""
+    message = record.getMessage()
+    if message.startswith(_TRACEBACK):
+        last = message.rstrip().rsplit("\n", 1)[-1].strip()
+        record.msg, record.args = f"{last} (LGSP_LOG_LEVEL=debug for the traceback)", ()
+    return True
+
+
+def _stdlib_handler(console: bool, level: int = logging.INFO) -> logging.Handler:
     """Standard-library records (uvicorn, asyncio, libraries) through the same guard and format."""
     renderer: Any = structlog.dev.ConsoleRenderer() if console else _render_json_text
     formatter = structlog.stdlib.ProcessorFormatter(
@@ -212,6 +225,8 @@ def _stdlib_handler(console: bool) -> logging.Handler:
     handler = logging.StreamHandler(_CurrentStderr())
     handler.setFormatter(formatter)
     handler.set_name(_STDLIB_HANDLER)
+    if level > logging.DEBUG:
+        handler.addFilter(_fold_traceback_text)
     return handler
 
 
@@ -219,7 +234,7 @@ def _route_stdlib(level: int, console: bool) -> None:
     root = logging.getLogger()
     for handler in [h for h in root.handlers if h.get_name() == _STDLIB_HANDLER]:
         root.removeHandler(handler)
-    root.addHandler(_stdlib_handler(console))
+    root.addHandler(_stdlib_handler(console, level))
     root.setLevel(level)
     for name in _RECLAIMED_LOGGERS:
         reclaimed = logging.getLogger(name)

@@ -202,3 +202,44 @@ def test_sqlite_shm_truncated_is_refused_and_logged_not_a_silent_death(
     assert (refused.status_code, refused.json()["code"]) == (503, "audit_unavailable")
     assert faults, "no audit_store_fault line before the refusal"
     assert (faults[0]["store"], faults[0]["level"]) == (str(path), "critical")
+
+
+@pytest.mark.parametrize(
+    ("variable", "dsn", "target"),
+    [
+        pytest.param(
+            "LGSP_AUDIT_DSN",
+            "postgresql://gw:s3cret@127.0.0.1:1/audit",
+            "127.0.0.1:1/audit",
+            id="audit-postgres-unreachable",
+        ),
+        pytest.param(
+            "LGSP_JOBS_DSN",
+            "postgresql://gw:s3cret@127.0.0.1:1/jobs",
+            "127.0.0.1:1/jobs",
+            id="jobs-postgres-unreachable",
+        ),
+    ],
+)
+def test_an_unreachable_store_at_start_is_one_line_naming_it(
+    tmp_path: Path, variable: str, dsn: str, target: str
+) -> None:
+    """Was a 93-line traceback folded into one JSON field, without host, port or variable."""
+    env = {
+        "LGSP_AUDIT_DSN": f"sqlite:///{tmp_path / 'audit.sqlite3'}",
+        "LGSP_JOBS_DSN": f"sqlite:///{tmp_path / 'jobs.sqlite3'}",
+        "LGSP_LOG_FORMAT": "json",
+        variable: dsn,
+    }
+    command = [*LGSP, "serve", "--host", "127.0.0.1", "--port", str(free_port())]
+    done = subprocess.run(
+        command, env={**os.environ, **env}, capture_output=True, timeout=60, check=False
+    )
+    output = (done.stdout + done.stderr).decode()
+    events = [orjson.loads(line) for line in output.splitlines() if line.startswith("{")]
+    failed = [e for e in events if e["event"] == "gateway_start_failed"]
+    assert done.returncode != 0
+    assert "Traceback" not in output
+    assert "s3cret" not in output
+    assert len(failed) == 1, output
+    assert (failed[0]["target"], failed[0]["variable"]) == (target, variable)
