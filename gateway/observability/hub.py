@@ -32,6 +32,7 @@ class Observability:
         self.readiness: Readiness | None = None
         self._readiness_cache_s = readiness_cache_s
         self._ngsp: NgspClient | None = None
+        self._jobs: JobService | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Observability:
@@ -43,7 +44,10 @@ class Observability:
     def watch(self, *, audit: AuditTrail, ngsp: NgspClient, jobs: JobService) -> None:
         """Start reading the runtime's live parts: for scrapes, ``/readyz`` and request events."""
         self._ngsp = ngsp
-        self.metrics.watch(audit=audit, breaker=ngsp.breaker, maintenance=self.maintenance)
+        self._jobs = jobs
+        self.metrics.watch(
+            audit=audit, breaker=ngsp.breaker, maintenance=self.maintenance, jobs=jobs
+        )
         probes = [
             Probe("audit", audit.ping),
             Probe("jobs", jobs.ping),
@@ -55,6 +59,12 @@ class Observability:
             maintenance=self.maintenance,
             cache_s=self._readiness_cache_s,
         )
+
+    async def exposition(self) -> bytes:
+        """The metrics for a scrape, with a fresh job census when the runtime runs."""
+        if self._jobs is not None:
+            await self._jobs.refresh_census()
+        return self.metrics.exposition()
 
     def breaker_state(self) -> BreakerState | None:
         """The NGSP breaker's state now; None before the runtime runs."""
