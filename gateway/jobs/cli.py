@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
+from gateway.cli_output import AsJson, print_json, print_table
 from gateway.jobs._portal import PortalClient, PortalError, Purpose
 
 __all__ = ["jobs_app", "verify_batch"]
@@ -183,24 +184,22 @@ def list_jobs(
     client_secret: ClientSecret,
     url: GatewayUrl = "http://127.0.0.1:8000",
     client_id: ClientId = "demo-portal",
+    as_json: Annotated[bool, AsJson] = False,
 ) -> None:
-    """This client's jobs, newest first."""
+    """This client's jobs, newest first (TSV when not on a terminal)."""
     with _portal(url, client_id, client_secret) as portal:
         try:
             jobs = portal.jobs()
         except PortalError as exc:
             raise _fail(exc) from exc
-    table = Table("id", "state", "created", "done", "total")
-    for job in jobs:
-        progress = job["progress"]
-        table.add_row(
-            job["id"],
-            job["state"],
-            job["created_at"],
-            str(progress["done"]),
-            str(progress["total"]),
-        )
-    Console().print(table)
+    if as_json:
+        print_json({"jobs": jobs})
+        return
+    rows = [
+        (j["id"], j["state"], j["created_at"], j["progress"]["done"], j["progress"]["total"])
+        for j in jobs
+    ]
+    print_table(("id", "state", "created", "done", "total"), rows)
 
 
 @jobs_app.command("watch")
@@ -232,6 +231,7 @@ def job_status(
     client_secret: ClientSecret,
     url: GatewayUrl = "http://127.0.0.1:8000",
     client_id: ClientId = "demo-portal",
+    as_json: Annotated[bool, AsJson] = False,
 ) -> None:
     """A job's state and counts."""
     with _portal(url, client_id, client_secret) as portal:
@@ -239,9 +239,13 @@ def job_status(
             job = portal.job(job_id)
         except PortalError as exc:
             raise _fail(exc) from exc
-    Console().print(_summary(job))
-    eta = job["progress"]["eta_s"]
-    Console().print(f"{job['progress']['percent']}% done, ETA {_duration(eta)}")
+    if as_json:
+        print_json(job)
+        return
+    progress = job["progress"]
+    typer.echo(f"Job {job['id']}: {job['state']}")
+    print_table(("outcome", "rows"), [(name, progress[name]) for name in ("total", *_COUNTS)])
+    typer.echo(f"{progress['percent']}% done, ETA {_duration(progress['eta_s'])}")
 
 
 @jobs_app.command("cancel")

@@ -171,6 +171,16 @@ def test_an_unreachable_audit_store_is_named_with_host_and_port(
     assert ":pw@" not in err
 
 
+def test_an_invalid_client_names_each_bad_field_on_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Was pydantic's multi-line dump with a documentation URL."""
+    argv = ["clients", "add", "Bad Id!", "--name", "n", "--agency", "a", "--operations", "lookup"]
+    code, err = _run([*argv, "--file", str(tmp_path / "clients.yaml")], capsys)
+    _assert_one_line_failure(code, err, "client_id", "agency_code")
+    assert code == 2
+
+
 def test_maintenance_without_a_flag_file_says_which_variable(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -189,3 +199,26 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
         run(app, ["lgsp", "--version"])
     assert exited.value.code == 0
     assert capsys.readouterr().out.startswith("lgsp ")
+
+
+def test_lists_are_tsv_with_whole_ids_when_piped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ids were cut (`dvc-phuy…`) when piped: TSV keeps every cell whole."""
+    clients = tmp_path / "clients.yaml"
+    long_id = "dvc-phu-yen-" + "x" * 48  # 60 characters: a table column would cut it
+    run_ok = ["clients", "add", long_id, "--file", str(clients), "--name", "Phú Yên portal"]
+    with pytest.raises(SystemExit):
+        run(app, ["lgsp", *run_ok, "--agency", "000.00.00.H45", "--operations", "lookup"])
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exited:
+        run(app, ["lgsp", "clients", "list", "--file", str(clients)])
+    assert exited.value.code == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split("\t")[0] == "client_id"
+    assert lines[1].split("\t")[0] == long_id
+    with pytest.raises(SystemExit):
+        run(app, ["lgsp", "clients", "list", "--file", str(clients), "--json"])
+    listed = orjson.loads(capsys.readouterr().out)["clients"]
+    assert [c["client_id"] for c in listed] == [long_id]
+    assert "secret_hash" not in listed[0]
