@@ -32,7 +32,11 @@ class StartupFailed(Exception):
 
     def fields(self) -> dict[str, str]:
         """The one log line's fields, with what to do about it."""
-        hint = f"check that {self.target} is up and reachable, and that {self.variable} names it"
+        if ":" not in self.target.partition("/")[0]:  # a file path, not host:port/database
+            hint = f"check that {self.target}'s directory exists and this user may write there"
+        else:
+            hint = f"check that {self.target} is up and reachable"
+        hint += f", and that {self.variable} names the right store"
         return {
             "store": self.what,
             "target": self.target,
