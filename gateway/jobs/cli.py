@@ -10,6 +10,7 @@ stops watching: the job goes on, and ``lgsp jobs watch ID`` picks it up again.
 from __future__ import annotations
 
 import time
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -56,6 +57,14 @@ CaseId = Annotated[str | None, typer.Option("--case", help="Dossier / case id.")
 JobId = Annotated[str, typer.Argument(help="The job id.")]
 PollInterval = Annotated[float, typer.Option(min=0.2, help="Seconds between progress polls.")]
 Column = Annotated[str | None, typer.Option(help="Header name of this column.")]
+
+
+class DelimiterChoice(StrEnum):
+    """The field separators the gateway reads (``gateway.jobs.DELIMITERS``)."""
+
+    COMMA = ","
+    SEMICOLON = ";"
+    TAB = "tab"
 
 
 def _fail(exc: PortalError) -> typer.Exit:
@@ -145,7 +154,9 @@ def verify_batch(
     birth_date_column: Column = None,
     birth_year_column: Column = None,
     sex_column: Column = None,
-    delimiter: Annotated[str, typer.Option(help="Field separator: ',', ';' or 'tab'.")] = ",",
+    delimiter: Annotated[
+        DelimiterChoice, typer.Option(help="Field separator.")
+    ] = DelimiterChoice.COMMA,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Result file (default FILE.results.csv).")
     ] = None,
@@ -160,7 +171,8 @@ def verify_batch(
         "birth_year_column": birth_year_column,
         "sex_column": sex_column,
     }
-    params = {name: value for name, value in mapping.items() if value} | {"delimiter": delimiter}
+    params = {name: value for name, value in mapping.items() if value}
+    params["delimiter"] = delimiter.value
     target = output or file.with_name(file.name + ".results.csv")
     with PortalClient(url, client_id, client_secret, Purpose(purpose, officer, case)) as portal:
         try:

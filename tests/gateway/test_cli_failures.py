@@ -17,6 +17,8 @@ import pytest
 
 from gateway.cli import app
 from gateway.cli_errors import run
+from gateway.jobs import DELIMITERS
+from gateway.jobs.cli import DelimiterChoice
 from tests.e2e.processes import free_port
 
 CLOSED = f"http://127.0.0.1:{free_port()}"  # nothing listens: bound, then released
@@ -133,6 +135,7 @@ def test_a_wrong_job_id_says_malformed_or_unknown(
         ["openapi", "--bogus"],
         ["verify-batch", "/no/such/register.csv", *PORTAL],
         ["jobs", "list", "--bogus"],
+        ["verify-batch", "pyproject.toml", "--delimiter", "|", *PORTAL],
         ["jobs", "status"],
         ["audit", "search", "--outcome", "sucess"],
         ["audit", "search", "--operation", "lookpu"],
@@ -222,3 +225,7 @@ def test_lists_are_tsv_with_whole_ids_when_piped(
     listed = orjson.loads(capsys.readouterr().out)["clients"]
     assert [c["client_id"] for c in listed] == [long_id]
     assert "secret_hash" not in listed[0]
+
+
+def test_delimiter_choices_are_the_ones_the_gateway_reads() -> None:
+    assert {choice.value for choice in DelimiterChoice} == set(DELIMITERS)
