@@ -37,6 +37,7 @@ from gateway.audit import (
     open_audit_reader,
 )
 from gateway.cli_errors import fail
+from gateway.dsn import DsnError, sqlite_path
 from gateway.settings import DEV_AUDIT_KEY
 
 __all__ = ["DEFAULT_DSN", "audit_app", "build_reader"]
@@ -259,12 +260,25 @@ def _run(dsn: str, hmac_key: str | None, action: Callable[[AuditReader], Awaitab
         # The gateway itself falls back to the dev key in dev mode; so does its audit CLI.
         _stderr().print("note: no LGSP_AUDIT_HMAC_KEY: using the dev key, as the dev gateway does")
         hmac_key = DEV_AUDIT_KEY
+    _require_existing_file(dsn)
     try:
         return asyncio.run(_with_reader(build_reader(dsn, hmac_key), action))
     except AuditUnavailable as exc:
         _fail(f"audit store unavailable: {exc.detail}", EXIT_UNAVAILABLE)
     except (AuditQueryError, AuditConfigError) as exc:
         _fail(str(exc), EXIT_INPUT)
+
+
+def _require_existing_file(dsn: str) -> None:
+    """A mistyped SQLite path would be created empty and verify as "ok": refuse it instead."""
+    if not dsn.lower().startswith("sqlite:"):
+        return
+    try:
+        path = sqlite_path(dsn, "audit")
+    except DsnError as exc:
+        _fail(str(exc), EXIT_INPUT)
+    if not path.exists():
+        _fail(f"no audit database at {path}: check --dsn / LGSP_AUDIT_DSN", EXIT_UNAVAILABLE)
 
 
 async def _with_reader(reader: AuditReader, action: Callable[[AuditReader], Awaitable[T]]) -> T:

@@ -184,6 +184,20 @@ def test_an_invalid_client_names_each_bad_field_on_one_line(
     assert code == 2
 
 
+@pytest.mark.parametrize("command", ["verify", "search", "export"], ids=lambda c: f"audit {c}")
+def test_a_mistyped_sqlite_path_is_refused_not_created_and_verified_empty(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`audit verify` on a wrong path created an empty database and said every chain was ok."""
+    missing = tmp_path / "no-such-dir" / "audit.sqlite3"
+    argv = ["audit", command, "--dsn", f"sqlite:///{missing}", "--hmac-key", "k" * 32]
+    extra = ["--output", str(tmp_path / "x.csv")] if command == "export" else []
+    code, err = _run([*argv, *extra], capsys)
+    _assert_one_line_failure(code, err, "no audit database at", str(missing))
+    assert code == 3
+    assert not missing.parent.exists()
+
+
 def test_maintenance_without_a_flag_file_says_which_variable(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
