@@ -93,22 +93,26 @@ class PostgresStore:
         if pool is not None:
             await pool.close()
 
-    async def ping(self) -> None:
+    async def ping(self) -> bool:
         """A committed write probe; re-creates a lost schema (see the module's docstring)."""
-        await self._check_schema()
+        recreated = await self._check_schema()
         async with _translated(), self._connection() as conn, conn.transaction():
             await conn.execute(self._sql(sql.TOUCH_SCHEMA), timeout=self._timeout_s)
+        return recreated
 
-    async def _check_schema(self) -> None:
+    async def _check_schema(self) -> bool:
+        """True when the schema was lost whole and re-created; raises when damaged in part."""
         async with _translated(), self._connection() as conn:
             rows = await conn.fetch(_TABLES_FOUND, self._schema, list(sql.SCHEMA_TABLES))
         missing = sorted(set(sql.SCHEMA_TABLES) - {row[0] for row in rows})
         if len(missing) == len(sql.SCHEMA_TABLES):
             _log.error("audit_schema_recreated", store=repr(self), cause="no audit table")
             await self._migrate()
-        elif missing:
+            return True
+        if missing:
             detail = f"schema {self._schema!r}: {', '.join(missing)} missing"
             raise AuditUnavailable("schema_damaged", detail)
+        return False
 
     async def schema_version(self) -> int:
         rows = await self._fetch(sql.SCHEMA_VERSION)

@@ -136,9 +136,9 @@ class SqliteStore:
             await asyncio.get_running_loop().run_in_executor(executor, self._disconnect)
             executor.shutdown(wait=False)
 
-    async def ping(self) -> None:
+    async def ping(self) -> bool:
         """A committed write probe; reopens a replaced file and re-creates a lost schema."""
-        await self._call(self._probe)
+        return await self._call(self._probe)
 
     async def schema_version(self) -> int:
         rows = await self._call(self._fetchall, _q(sql.SCHEMA_VERSION), ())
@@ -269,26 +269,31 @@ class SqliteStore:
                 deleted += conn.execute(_q(sql.DELETE_PREFIX), (a.writer_id, a.seq)).rowcount
         return deleted
 
-    def _probe(self) -> None:
-        if _file_identity(self._path) != self._identity:
+    def _probe(self) -> bool:
+        reopened = _file_identity(self._path) != self._identity
+        if reopened:
             _log.error("audit_store_reopened", store=str(self._path), cause="file replaced")
             self._disconnect()
             self._connect()
-        self._check_schema()
+        recreated = self._check_schema()
         with self._transaction() as conn:
             # SQLite skips an UPDATE that rewrites identical bytes, so the shared TOUCH_SCHEMA
             # would prove nothing here: the probe counts in the header's spare user_version.
             probes = conn.execute("PRAGMA user_version").fetchone()[0]
             conn.execute(f"PRAGMA user_version = {(probes + 1) % 2**31}")
+        return reopened or recreated
 
-    def _check_schema(self) -> None:
+    def _check_schema(self) -> bool:
+        """True when the schema was lost whole and re-created; raises when damaged in part."""
         found = self._fetchall("SELECT name FROM sqlite_master WHERE type = 'table'", ())
         missing = sorted(set(sql.SCHEMA_TABLES) - {row[0] for row in found})
         if len(missing) == len(sql.SCHEMA_TABLES):
             _log.error("audit_schema_recreated", store=str(self._path), cause="no audit table")
             self._migrate()
-        elif missing:
+            return True
+        if missing:
             raise AuditUnavailable("schema_damaged", f"{self._path}: {', '.join(missing)} missing")
+        return False
 
     def _migrate(self) -> None:
         with self._transaction() as conn:

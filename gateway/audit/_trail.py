@@ -199,9 +199,12 @@ class AuditTrail:
             raise AuditUnavailable("writer_stopped", "the audit writer is not running")
         try:
             async with asyncio.timeout(self._commit_timeout_s):
-                await self._store.ping()
+                renewed = await self._store.ping()
         except TimeoutError as exc:
             raise AuditUnavailable("timeout", "the audit store did not answer a ping") from exc
+        if renewed:  # a re-created store has a new head: batches sealed on the old one are void
+            self._generation += 1
+            self._sealed_head = None
 
     def _enqueue(self, event: AuditEvent) -> asyncio.Future[None]:
         if not self._accepting:

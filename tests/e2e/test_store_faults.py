@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import signal
 import subprocess
 import threading
 import time
@@ -202,3 +203,25 @@ def test_sqlite_shm_truncated_is_refused_and_logged_not_a_silent_death(
     assert (refused.status_code, refused.json()["code"]) == (503, "audit_unavailable")
     assert faults, "no audit_store_fault line before the refusal"
     assert (faults[0]["store"], faults[0]["level"]) == (str(path), "critical")
+
+
+def test_a_fatal_signal_leaves_the_threads_stacks_not_silence(
+    mock_url: str, tmp_path: Path
+) -> None:
+    """What no check foresees (SIGSEGV in a C library) still says where it died: faulthandler."""
+    port = free_port()
+    env = {
+        "LGSP_NGSP_BASE_URL": mock_url,
+        "LGSP_AUDIT_DSN": f"sqlite:///{tmp_path / 'audit.sqlite3'}",
+        "LGSP_JOBS_DSN": f"sqlite:///{tmp_path / 'jobs.sqlite3'}",
+        "LGSP_LOG_FORMAT": "json",
+    }
+    command = [*LGSP, "serve", "--host", "127.0.0.1", "--port", str(port)]
+    log = tmp_path / "gateway.log"
+    with running(command, env, f"http://127.0.0.1:{port}/healthz", log) as process:
+        process.send_signal(signal.SIGSEGV)
+        process.wait(20)
+    output = log.read_text(encoding="utf-8", errors="replace")
+    assert process.returncode == -signal.SIGSEGV
+    assert "Fatal Python error: Segmentation fault" in output
+    assert "most recent call first" in output

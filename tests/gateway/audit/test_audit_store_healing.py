@@ -7,10 +7,12 @@ stays unavailable with the reason ``schema_damaged``.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from gateway.audit import AuditTrail, AuditUnavailable
-from tests.gateway.audit.support import execute, make_event
+from gateway.audit import AuditTrail, AuditUnavailable, open_audit_reader, open_audit_trail
+from tests.gateway.audit.support import KEY, execute, make_event
 
 _ALL_TABLES = ("audit_records", "audit_anchors", "audit_schema_migrations")
 
@@ -50,3 +52,19 @@ async def test_a_table_dropped_by_hand_stays_unavailable_with_its_reason(
         await trail.ping()
     assert caught.value.reason == "schema_damaged"
     assert "audit_records missing" in caught.value.detail
+
+
+async def test_a_sqlite_file_deleted_under_the_trail_is_reopened_not_written_blind(
+    tmp_path: Path,
+) -> None:
+    """Unlinked, the old file kept taking records nobody could ever read: the probe reopens."""
+    path = tmp_path / "audit.sqlite3"
+    async with open_audit_trail(f"sqlite:///{path}", hmac_key=KEY, writer_id="gw") as trail:
+        await trail.record(make_event())
+        for suffix in ("", "-wal", "-shm"):
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
+        await trail.ping()
+        await trail.record(make_event())
+        assert path.exists()
+    async with open_audit_reader(f"sqlite:///{path}", hmac_key=KEY) as reader:
+        assert (await reader.verify()).records_checked == 1
