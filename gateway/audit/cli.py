@@ -37,6 +37,7 @@ from gateway.audit import (
     open_audit_reader,
 )
 from gateway.cli_errors import fail
+from gateway.cli_output import print_table
 from gateway.dsn import DsnError, sqlite_path
 from gateway.settings import DEV_AUDIT_KEY
 
@@ -337,9 +338,37 @@ def _print_page(page: AuditPage, as_json: bool, *, title: str) -> None:
         records = [record.to_dict() for record in page.records]
         _print_json({"records": records, "next_cursor": page.next_cursor})
         return
-    Console().print(_records_table(page.records, title))
+    if sys.stdout.isatty():
+        Console().print(_records_table(page.records, title))
+    else:  # piped: one record per line, every cell whole (see gateway.cli_output)
+        print_table(_TSV_COLUMNS, [_tsv_row(r) for r in page.records])
     if page.next_cursor is not None:
-        Console().print(f"more: --cursor {page.next_cursor}")
+        typer.echo(f"more: --cursor {page.next_cursor}", err=not sys.stdout.isatty())
+
+
+_TSV_COLUMNS = (
+    "occurred_at",
+    "agency_code",
+    "client_id",
+    "officer_id",
+    "purpose_code",
+    "case_id",
+    "operation",
+    "subject_masked",
+    "fields_returned",
+    "outcome",
+    "status",
+    "request_id",
+)
+
+
+def _tsv_row(r: AuditRecord) -> tuple[object, ...]:
+    fields = ",".join(r.fields_returned)
+    return (
+        r.occurred_at.isoformat(),
+        *(r.agency_code, r.client_id, r.officer_id, r.purpose_code, r.case_id, r.operation),
+        *(r.subject_masked, fields, r.outcome, r.status, r.request_id),
+    )
 
 
 def _records_table(records: Iterable[AuditRecord], title: str) -> Table:
