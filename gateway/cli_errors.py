@@ -57,7 +57,8 @@ def run(app: Callable[..., object], argv: list[str] | None = None) -> None:
         typer.echo(f"lgsp: {exc.format_message()}", err=True)
         raise SystemExit(exc.exit_code) from None
     except typer.Abort:
-        typer.echo("lgsp: aborted (a prompt got no answer: pass the value as an option)", err=True)
+        # Ctrl-C, or a prompt that got no answer (no terminal): the option is the way out
+        typer.echo("lgsp: aborted (a prompted value can be passed as an option)", err=True)
         raise SystemExit(EXIT_FAILED) from None
     except Exception as exc:
         if debug_requested(argv):
