@@ -13,6 +13,7 @@ from fastapi import Depends, FastAPI
 from contracts import admin_eras
 from gateway.admission import AdmissionCollector
 from gateway.api import audit, catalogues, citizens, health, jobs, me, oauth, operations
+from gateway.api.docs import install_docs
 from gateway.api.params import parameter_codes
 from gateway.errors import install_problem_handlers, problem_responses
 from gateway.limits import SizeLimitMiddleware
@@ -20,7 +21,7 @@ from gateway.logs import configure_logging, get_logger
 from gateway.middleware import RequestContextMiddleware
 from gateway.observability import Observability, refuse_during_maintenance
 from gateway.observability.tracing import configure_tracing, shutdown_tracing
-from gateway.runtime import build_runtime
+from gateway.runtime import StartupFailed, build_runtime
 from gateway.settings import Settings
 
 __all__ = ["create_app"]
@@ -61,13 +62,17 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = build_runtime(settings, http, observer=observability.ngsp_observer)
-        await runtime.start()
+        try:
+            await runtime.start()
+        except StartupFailed as exc:
+            log.error("gateway_start_failed", **exc.fields())
+            raise
         if http is None:  # a serving process; tests joining the mock in process skip the cost
             # both eras' unit tables (≈ 0.5 s of CSV) before traffic, not in the first look-up
             await asyncio.to_thread(admin_eras.tables)
             freeze_startup_objects()
         app.state.runtime = runtime
-        observability.watch(audit=runtime.audit, ngsp=runtime.ngsp)
+        observability.watch(audit=runtime.audit, ngsp=runtime.ngsp, jobs=runtime.jobs)
         admission_metrics.watch(runtime.admission)
         log.info("gateway_started", settings=settings.redacted(), traces_exported=tracing)
         try:
@@ -95,7 +100,10 @@ def create_app(
             500,
             descriptions={400: "Malformed request (e.g. an invalid X-Request-ID header)."},
         ),
+        docs_url=None,  # served offline by install_docs, not from CDNs
+        redoc_url=None,
     )
+    install_docs(app)
     install_problem_handlers(app, parameter_codes())
     app.state.observability = observability
     for module in (oauth, citizens, catalogues, jobs, me, audit, health, operations):

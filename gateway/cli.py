@@ -6,10 +6,12 @@ once for a laptop (what ``make run`` calls).
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import multiprocessing
 import os
 import signal
+import sys
 import time
 from pathlib import Path
 from typing import Annotated
@@ -21,14 +23,40 @@ from fastapi import FastAPI
 from contracts.admin_eras.cli import admin_units_app
 from contracts.suite.cli import contract_app
 from gateway.audit.cli import audit_app
+from gateway.cli_errors import run
 from gateway.jobs.cli import jobs_app, verify_batch
 from gateway.observability.cli import maintenance_app
 from gateway.security.cli import clients_app
 from gateway.settings import Settings, SettingsError, load_settings
 
-__all__ = ["app"]
+__all__ = ["app", "main"]
 
-app = typer.Typer(help="LGSP population-data gateway.", no_args_is_help=True)
+# Rich tracebacks of locals are for developers; a failing command prints one line (cli_errors).
+app = typer.Typer(
+    help="LGSP population-data gateway.", no_args_is_help=True, pretty_exceptions_enable=False
+)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"lgsp {importlib.metadata.version('lgsp-gateway')}")
+        raise typer.Exit
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version, exit."
+        ),
+    ] = False,
+    debug: Annotated[
+        bool,
+        typer.Option("--debug", help="Show the traceback of a failure (LGSP_LOG_LEVEL=debug)."),
+    ] = False,
+) -> None:
+    """LGSP population-data gateway."""
 
 
 def _settings_or_exit(**overrides: object) -> Settings:
@@ -157,5 +185,10 @@ def _mount_optional() -> None:
 _mount_optional()
 
 
+def main() -> None:
+    """The ``lgsp`` entry point: the app, with failures as messages (see gateway.cli_errors)."""
+    run(app, sys.argv)
+
+
 if __name__ == "__main__":
-    app()
+    main()

@@ -426,11 +426,33 @@ def _validation_error(
         400 if malformed else 422,
         code,
         "Malformed request" if malformed else "Invalid input",
-        "The request does not match the API contract; see errors.",
+        _validation_detail(errors),
         request=request,
         layer="client",
         extra={"errors": errors},
     )
+
+
+_LOCATIONS = {"path": "path parameter", "query": "query parameter", "header": "header"}
+_DETAILED = 3  # the first few problems in the detail; all of them in ``errors``
+
+
+def _validation_detail(errors: list[dict[str, Any]]) -> str:
+    """Name the offending parameters (never their values: they may be personal numbers)."""
+    parts = [_one_problem(err["loc"], err["msg"]) for err in errors[:_DETAILED]]
+    more = f" (and {len(errors) - _DETAILED} more in errors)" if len(errors) > _DETAILED else ""
+    return "; ".join(parts) + more + "."
+
+
+def _one_problem(loc: list[str], msg: str) -> str:
+    if not loc:
+        return msg
+    where, *rest = loc
+    if where in _LOCATIONS and rest:
+        return f"{_LOCATIONS[where]} {'.'.join(rest)}: {msg}"
+    if where == "body":
+        return f"body field {'.'.join(rest)}: {msg}" if rest else f"body: {msg}"
+    return f"{'.'.join(loc)}: {msg}"
 
 
 def _unexpected(request: Request, exc: Exception) -> Response:

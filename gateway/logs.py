@@ -38,6 +38,7 @@ __all__ = [
     "configure_logging",
     "get_logger",
     "guard_personal_data",
+    "redact_text",
     "wants_console",
 ]
 
@@ -103,6 +104,11 @@ _LEVELS = {
 def _mask_text(text: str) -> str:
     masked = _NUMBER_RUN.sub(lambda match: mask_number(match.group(1)), text)
     return _URL_PASSWORD.sub(r"\1:***@", masked) if "@" in masked else masked
+
+
+def redact_text(text: str) -> str:
+    """``text`` as the log guard would write it: personal numbers masked, URL passwords starred."""
+    return _mask_text(text)
 
 
 def _mask_value(value: Any) -> Any:
@@ -188,7 +194,20 @@ class _CurrentStderr:
         sys.stderr.flush()
 
 
-def _stdlib_handler(console: bool) -> logging.Handler:
+_TRACEBACK = "Traceback (most recent call last):"
+
+
+def _fold_traceback_text(record: logging.LogRecord) -> bool:
+    """A message that *is* a traceback (uvicorn logs a failed start-up's that way) becomes its
+    last line: the failure itself was already said in one line (``gateway_start_failed``)."""
+    message = record.getMessage()
+    if message.startswith(_TRACEBACK):
+        last = message.rstrip().rsplit("\n", 1)[-1].strip()
+        record.msg, record.args = f"{last} (LGSP_LOG_LEVEL=debug for the traceback)", ()
+    return True
+
+
+def _stdlib_handler(console: bool, level: int = logging.INFO) -> logging.Handler:
     """Standard-library records (uvicorn, asyncio, libraries) through the same guard and format."""
     renderer: Any = structlog.dev.ConsoleRenderer() if console else _render_json_text
     formatter = structlog.stdlib.ProcessorFormatter(
@@ -207,6 +226,8 @@ def _stdlib_handler(console: bool) -> logging.Handler:
     handler = logging.StreamHandler(_CurrentStderr())
     handler.setFormatter(formatter)
     handler.set_name(_STDLIB_HANDLER)
+    if level > logging.DEBUG:
+        handler.addFilter(_fold_traceback_text)
     return handler
 
 
@@ -214,7 +235,7 @@ def _route_stdlib(level: int, console: bool) -> None:
     root = logging.getLogger()
     for handler in [h for h in root.handlers if h.get_name() == _STDLIB_HANDLER]:
         root.removeHandler(handler)
-    root.addHandler(_stdlib_handler(console))
+    root.addHandler(_stdlib_handler(console, level))
     root.setLevel(level)
     for name in _RECLAIMED_LOGGERS:
         reclaimed = logging.getLogger(name)

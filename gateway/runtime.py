@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -34,7 +36,48 @@ from gateway.security.clients import ClientRegistry, demo_clients
 from gateway.security.tokens import TokenIssuer
 from gateway.settings import DEV_AUDIT_KEY, Settings
 
-__all__ = ["Runtime", "build_runtime"]
+__all__ = ["Runtime", "StartupFailed", "build_runtime"]
+
+
+class StartupFailed(Exception):
+    """A store the gateway needs cannot be used at start: what, where, which variable, why."""
+
+    def __init__(self, what: str, variable: str, target: str, cause: str) -> None:
+        super().__init__(f"{what} at {target} ({variable}): {cause}")
+        self.what, self.variable, self.target, self.cause = what, variable, target, cause
+
+    def fields(self) -> dict[str, str]:
+        """The one log line's fields, with what to do about it."""
+        if ":" not in self.target.partition("/")[0]:  # a file path, not host:port/database
+            hint = f"check that {self.target}'s directory exists and this user may write there"
+        else:
+            hint = f"check that {self.target} is up and reachable"
+        hint += f", and that {self.variable} names the right store"
+        return {
+            "store": self.what,
+            "target": self.target,
+            "variable": self.variable,
+            "cause": self.cause,
+            "hint": hint,
+        }
+
+
+def describe_target(dsn: str) -> str:
+    """Where a DSN points, without credentials: ``host:port/database`` or the file's path."""
+    if dsn.lower().startswith("sqlite:"):
+        return dsn.partition(":///")[2] or dsn
+    parts = urlsplit(dsn)
+    port = parts.port or 5432
+    return f"{parts.hostname or 'localhost'}:{port}{parts.path}"
+
+
+async def _start(what: str, variable: str, dsn: str, step: Callable[[], Awaitable[None]]) -> None:
+    try:
+        await step()
+    except Exception as exc:  # any failure to start a store is said once, naming it
+        cause = str(getattr(exc, "detail", None) or exc).strip().splitlines()
+        reason = cause[0] if cause else type(exc).__name__
+        raise StartupFailed(what, variable, describe_target(dsn), reason) from exc
 
 
 @dataclass(slots=True)
@@ -75,9 +118,11 @@ class Runtime:
         )
 
     async def start(self) -> None:
-        await self.audit.start()
-        await self.audit_reader.open()
-        await self.jobs.start()
+        """Open the stores; a failure raises StartupFailed naming the store and its variable."""
+        audit_dsn, jobs_dsn = self.settings.audit_dsn, self.settings.jobs_dsn
+        await _start("audit store", "LGSP_AUDIT_DSN", audit_dsn, self.audit.start)
+        await _start("audit store", "LGSP_AUDIT_DSN", audit_dsn, self.audit_reader.open)
+        await _start("job store", "LGSP_JOBS_DSN", jobs_dsn, self.jobs.start)
 
     async def close(self) -> None:
         await self.jobs.close()  # first: its worker still records audit events while it stops

@@ -22,6 +22,7 @@ that dies (logged with its exit code) and on SIGTERM or SIGINT stops them all, g
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import multiprocessing
 import os
 import shutil
@@ -71,6 +72,9 @@ def serve(settings: Settings, workers: int = 1) -> None:
 
 
 def _serve_one(settings: Settings, sock: socket.socket | None = None) -> None:
+    # Last resort for a fault no check foresaw (SIGSEGV, SIGBUS in a C library): the threads'
+    # stacks go to standard error before the process dies, so the death is never silent.
+    faulthandler.enable(all_threads=True)
     config = uvicorn.Config(
         create_app(settings), host=settings.host, port=settings.port, log_config=None
     )

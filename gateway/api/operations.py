@@ -41,7 +41,7 @@ ObservabilityDep = Annotated[Observability, Depends(_observability)]
 
 @router.get("/metrics", include_in_schema=False)
 async def metrics(observability: ObservabilityDep) -> Response:
-    return Response(observability.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
+    return Response(await observability.exposition(), media_type=CONTENT_TYPE_LATEST)
 
 
 @router.get(

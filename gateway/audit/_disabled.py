@@ -37,8 +37,8 @@ class NullStore:
     async def close(self) -> None:
         return None
 
-    async def ping(self) -> None:
-        return None
+    async def ping(self) -> bool:
+        return False
 
     async def schema_version(self) -> int:
         return 0

@@ -5,7 +5,8 @@ modules with ``raise ... from exc`` so nothing above a store sees a driver excep
 
     AuditError                  base of every audit failure
     ├── AuditUnavailable        cannot record or read now: store down, queue full, writer
-    │                           stopped, commit timed out (``reason``); the gateway answers 503
+    │                           stopped, commit timed out, a table of the schema dropped
+    │                           (``reason``); the gateway answers 503
     ├── AuditConfigError        bad DSN, key or writer id; schema newer than this code
     └── AuditQueryError         bad reading input: unknown number format, export file exists,
                                 purge refused because the chain does not verify
@@ -27,7 +28,7 @@ __all__ = [
 ]
 
 UnavailableReason = Literal[
-    "store_error", "queue_full", "writer_stopped", "timeout", "chain_conflict"
+    "store_error", "queue_full", "writer_stopped", "timeout", "chain_conflict", "schema_damaged"
 ]
 
 

@@ -4,6 +4,11 @@ A batch goes in with ``COPY`` (asyncpg's ``copy_records_to_table``) inside one t
 commits with PostgreSQL's default ``synchronous_commit = on``: durable when ``record()`` returns.
 All tables live in one schema (``?schema=`` in the DSN, default ``public``), which also lets tests
 run side by side. asyncpg, socket and time-out errors become :class:`AuditUnavailable` here.
+
+:meth:`PostgresStore.ping` (the readiness probe) is a committed write, and it heals what a restart
+would: a schema without any audit table (the database or schema dropped and re-created) is migrated
+again (``audit_schema_recreated``). A schema missing only some tables was damaged by hand and stays
+unavailable (``schema_damaged``) until a person restores it.
 """
 
 from __future__ import annotations
@@ -27,10 +32,13 @@ from gateway.audit._model import (
     utc_iso,
 )
 from gateway.audit._query import AuditQuery
+from gateway.logs import get_logger
 
 __all__ = ["PostgresStore"]
 
 _POOL_SIZE = 4
+_log = get_logger("gateway.audit")
+_TABLES_FOUND = "SELECT tablename FROM pg_tables WHERE schemaname = $1 AND tablename = ANY($2)"
 
 
 def _row(r: AuditRecord) -> tuple[object, ...]:
@@ -93,8 +101,26 @@ class PostgresStore:
         if pool is not None:
             await pool.close()
 
-    async def ping(self) -> None:
-        await self._fetch("SELECT 1")
+    async def ping(self) -> bool:
+        """A committed write probe; re-creates a lost schema (see the module's docstring)."""
+        recreated = await self._check_schema()
+        async with _translated(), self._connection() as conn, conn.transaction():
+            await conn.execute(self._sql(sql.TOUCH_SCHEMA), timeout=self._timeout_s)
+        return recreated
+
+    async def _check_schema(self) -> bool:
+        """True when the schema was lost whole and re-created; raises when damaged in part."""
+        async with _translated(), self._connection() as conn:
+            rows = await conn.fetch(_TABLES_FOUND, self._schema, list(sql.SCHEMA_TABLES))
+        missing = sorted(set(sql.SCHEMA_TABLES) - {row[0] for row in rows})
+        if len(missing) == len(sql.SCHEMA_TABLES):
+            _log.error("audit_schema_recreated", store=repr(self), cause="no audit table")
+            await self._migrate()
+            return True
+        if missing:
+            detail = f"schema {self._schema!r}: {', '.join(missing)} missing"
+            raise AuditUnavailable("schema_damaged", detail)
+        return False
 
     async def schema_version(self) -> int:
         rows = await self._fetch(sql.SCHEMA_VERSION)

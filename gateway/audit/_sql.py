@@ -32,10 +32,12 @@ __all__ = [
     "LATEST_ANCHOR",
     "LEGACY_UNTIL",
     "PURGE_BOUNDS",
+    "SCHEMA_TABLES",
     "SCHEMA_VERSION",
     "SEQ_OF_HASH",
     "SUBJECT_COLUMNS",
     "SUBJECT_INDEX",
+    "TOUCH_SCHEMA",
     "WRITERS",
     "indexed_subjects",
     "insert_values",
@@ -151,6 +153,15 @@ CREATE_MIGRATIONS = (
 )
 SCHEMA_VERSION = "SELECT COALESCE(MAX(version), 0) FROM {migrations}"
 INSERT_MIGRATION = _insert("{migrations}", ("version", "description", "applied_at"))
+# PostgreSQL's readiness write probe: rewrite the newest migration row with its own values. A
+# real, committed write (PostgreSQL writes a new row version for every row an UPDATE matches) that
+# changes nothing, so a full disk or a read-only database shows before a look-up meets it.
+TOUCH_SCHEMA = (
+    "UPDATE {migrations} SET applied_at = applied_at"
+    " WHERE version = (SELECT MAX(version) FROM {migrations})"
+)
+# A complete schema's tables: none found is a lost schema (re-created), some a damaged one.
+SCHEMA_TABLES = ("audit_records", "audit_anchors", "audit_schema_migrations")
 
 _PLACEHOLDER = re.compile(r"\?")
 

@@ -5,12 +5,25 @@ to the thread that made it, and a commit's fsync must never block the event loop
 because in WAL mode NORMAL skips the fsync at commit, so a power cut could lose records whose
 answers already left; group commit is what keeps FULL cheap. Times are stored as microseconds
 since 1970 UTC (sortable integers); ``fields_returned`` as a JSON array.
+
+:meth:`SqliteStore.ping` (the readiness probe) is a committed write, and it heals what a restart
+would: a file deleted or replaced under the open connection is reopened, and a file without any
+audit table is migrated again (``audit_schema_recreated``). A file missing only some tables is
+damaged by hand and stays unavailable (``schema_damaged``) until a person restores it.
+
+The ``-shm`` file (WAL index) is memory-mapped by SQLite: if something shrinks it under the open
+connection, the next access to the lost pages kills the process with SIGBUS, before any log line.
+So every call first checks the file has not shrunk (one ``stat``, about a microsecond) and refuses
+with ``audit_store_fault`` instead; that connection stays refused until a restart re-creates the
+index. ``locking_mode=EXCLUSIVE`` (no shared index at all) was rejected: it would lock the audit
+reader and ``lgsp audit`` out of the file while the gateway runs.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import os
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -35,10 +48,12 @@ from gateway.audit._model import (
     utc_iso,
 )
 from gateway.audit._query import AuditQuery
+from gateway.logs import get_logger
 
 __all__ = ["SqliteStore"]
 
 T = TypeVar("T")
+_log = get_logger("gateway.audit")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _BUSY_TIMEOUT_S = 5.0
 _NAMES = {
@@ -105,6 +120,8 @@ class SqliteStore:
         self._migrate_to = migrate_to
         self._executor: ThreadPoolExecutor | None = None
         self._conn: sqlite3.Connection | None = None
+        self._identity: tuple[int, int] | None = None  # (device, inode) of the file opened
+        self._shm_size = 0  # the largest -shm size seen: it never shrinks under a live connection
 
     def __repr__(self) -> str:
         return f"SqliteStore({str(self._path)!r})"
@@ -123,8 +140,9 @@ class SqliteStore:
             await asyncio.get_running_loop().run_in_executor(executor, self._disconnect)
             executor.shutdown(wait=False)
 
-    async def ping(self) -> None:
-        await self._call(self._fetchall, "SELECT 1", ())
+    async def ping(self) -> bool:
+        """A committed write probe; reopens a replaced file and re-creates a lost schema."""
+        return await self._call(self._probe)
 
     async def schema_version(self) -> int:
         rows = await self._call(self._fetchall, _q(sql.SCHEMA_VERSION), ())
@@ -187,8 +205,26 @@ class SqliteStore:
     async def _call(self, function: Callable[..., T], *args: Any) -> T:
         if self._executor is None:
             raise AuditUnavailable("store_error", "the SQLite audit store is not open")
-        call = functools.partial(_translated, functools.partial(function, *args))
+        call = functools.partial(_translated, functools.partial(self._guarded, function, *args))
         return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+
+    def _guarded(self, function: Callable[..., T], *args: Any) -> T:
+        """Refuse before touching a shrunk WAL index: SIGBUS is a death without a word."""
+        self._check_wal_index()
+        result = function(*args)
+        self._shm_size = max(self._shm_size, _size(self._shm_path) or 0)
+        return result
+
+    def _check_wal_index(self) -> None:
+        size = _size(self._shm_path)
+        if size is not None and size < self._shm_size:
+            cause = f"{self._shm_path.name} shrank from {self._shm_size} to {size} bytes"
+            _log.critical("audit_store_fault", store=str(self._path), cause=cause)
+            raise AuditUnavailable("store_error", f"{cause}: restart the gateway")
+
+    @property
+    def _shm_path(self) -> Path:
+        return self._path.with_name(self._path.name + "-shm")
 
     @property
     def _db(self) -> sqlite3.Connection:
@@ -210,9 +246,11 @@ class SqliteStore:
         conn.execute("PRAGMA cache_size = -16384")
         conn.execute("PRAGMA mmap_size = 0")
         self._conn = conn
+        self._identity = _file_identity(self._path)
         self._migrate()
 
     def _disconnect(self) -> None:
+        self._shm_size = 0
         conn, self._conn = self._conn, None
         if conn is not None:
             conn.close()
@@ -255,6 +293,32 @@ class SqliteStore:
                 deleted += conn.execute(_q(sql.DELETE_PREFIX), (a.writer_id, a.seq)).rowcount
         return deleted
 
+    def _probe(self) -> bool:
+        reopened = _file_identity(self._path) != self._identity
+        if reopened:
+            _log.error("audit_store_reopened", store=str(self._path), cause="file replaced")
+            self._disconnect()
+            self._connect()
+        recreated = self._check_schema()
+        with self._transaction() as conn:
+            # SQLite skips an UPDATE that rewrites identical bytes, so the shared TOUCH_SCHEMA
+            # would prove nothing here: the probe counts in the header's spare user_version.
+            probes = conn.execute("PRAGMA user_version").fetchone()[0]
+            conn.execute(f"PRAGMA user_version = {(probes + 1) % 2**31}")
+        return reopened or recreated
+
+    def _check_schema(self) -> bool:
+        """True when the schema was lost whole and re-created; raises when damaged in part."""
+        found = self._fetchall("SELECT name FROM sqlite_master WHERE type = 'table'", ())
+        missing = sorted(set(sql.SCHEMA_TABLES) - {row[0] for row in found})
+        if len(missing) == len(sql.SCHEMA_TABLES):
+            _log.error("audit_schema_recreated", store=str(self._path), cause="no audit table")
+            self._migrate()
+            return True
+        if missing:
+            raise AuditUnavailable("schema_damaged", f"{self._path}: {', '.join(missing)} missing")
+        return False
+
     def _migrate(self) -> None:
         with self._transaction() as conn:
             conn.execute(_q(sql.CREATE_MIGRATIONS))
@@ -264,3 +328,18 @@ class SqliteStore:
                     conn.execute(statement)
                 applied_at = utc_iso(datetime.now(UTC))
                 conn.execute(_q(sql.INSERT_MIGRATION), (step.version, step.description, applied_at))
+
+
+def _file_identity(path: Path) -> tuple[int, int] | None:
+    try:
+        status = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return status.st_dev, status.st_ino
+
+
+def _size(path: Path) -> int | None:
+    try:
+        return os.stat(path).st_size
+    except FileNotFoundError:  # deleted: the open mapping still holds the old pages
+        return None

@@ -31,7 +31,11 @@ class AuditStore(Protocol):
 
     async def close(self) -> None: ...
 
-    async def ping(self) -> None: ...
+    async def ping(self) -> bool:
+        """Prove the store takes a durable write now; re-create a schema lost whole.
+
+        True when it had to re-create or reopen the store: chains continue from its new head.
+        """
 
     async def schema_version(self) -> int: ...
 

@@ -201,14 +201,17 @@ class AuditTrail:
         await self._enqueue(event)
 
     async def ping(self) -> None:
-        """Raise AuditUnavailable unless the writer runs and the store answers."""
+        """Raise AuditUnavailable unless the writer runs and the store takes a write now."""
         if not self._accepting:
             raise AuditUnavailable("writer_stopped", "the audit writer is not running")
         try:
             async with asyncio.timeout(self._commit_timeout_s):
-                await self._store.ping()
+                renewed = await self._store.ping()
         except TimeoutError as exc:
             raise AuditUnavailable("timeout", "the audit store did not answer a ping") from exc
+        if renewed:  # a re-created store has a new head: batches sealed on the old one are void
+            self._generation += 1
+            self._sealed_head = None
 
     def _enqueue(self, event: AuditEvent) -> asyncio.Future[None]:
         if not self._accepting:
@@ -285,7 +288,8 @@ class AuditTrail:
 
     async def _seal(self, pending: list[_Pending]) -> _Sealed | None:
         try:
-            if self._sealed_head is None:
+            if self._sealed_head is None:  # after a failure: heal the store, re-read the head
+                await self._store.ping()
                 self._sealed_head = await chain_head(self._store, self._writer_id)
             events = [event for event, _ in pending]
             records = seal_batch(events, self._sealed_head, self._writer_id, self._keys)

@@ -53,6 +53,9 @@ from gateway.audit import (
     open_audit_reader,
     verify_evidence,
 )
+from gateway.cli_errors import fail
+from gateway.cli_output import print_table
+from gateway.dsn import DsnError, sqlite_path
 from gateway.settings import DEV_AUDIT_KEY
 
 __all__ = ["DEFAULT_DSN", "audit_app", "build_reader"]
@@ -66,6 +69,29 @@ audit_app = typer.Typer(
     help="Verify, search, export and purge the audit trail of personal-data look-ups.",
     no_args_is_help=True,
 )
+
+
+class OperationChoice(StrEnum):
+    """Every ``operation`` the gateway records: a typo is refused, not an empty result."""
+
+    LOOKUP = "lookup"
+    VERIFY = "verify"
+    HOUSEHOLD = "household"
+    VERIFY_BATCH = "verify_batch"
+    VERIFY_BATCH_SUBMIT = "verify_batch_submit"
+    VERIFY_BATCH_RESULTS = "verify_batch_results"
+
+
+class OutcomeChoice(StrEnum):
+    """Every ``outcome`` the gateway records (jobs' matched/mismatched become success/mismatch)."""
+
+    SUCCESS = "success"
+    MISMATCH = "mismatch"
+    NOT_FOUND = "not_found"
+    REJECTED = "rejected"
+    ERROR = "error"
+    FAILED = "failed"
+    INVALID = "invalid"
 
 
 class ExportFormatChoice(StrEnum):
@@ -95,10 +121,8 @@ Client = Annotated[str | None, typer.Option("--client", help="Calling system's c
 Agency = Annotated[str | None, typer.Option("--agency", help="Agency code of the client.")]
 Officer = Annotated[str | None, typer.Option("--officer", help="Officer id (MaCanBo).")]
 Purpose = Annotated[str | None, typer.Option("--purpose", help="Purpose code (MaDVC).")]
-Operation = Annotated[str | None, typer.Option("--operation", help="lookup, verify, household…")]
-Outcome = Annotated[
-    str | None, typer.Option("--outcome", help="success, not_found, rejected, error")
-]
+Operation = Annotated[OperationChoice | None, typer.Option("--operation", help="What was asked.")]
+Outcome = Annotated[OutcomeChoice | None, typer.Option("--outcome", help="How it ended.")]
 Limit = Annotated[int, typer.Option(min=1, max=1000, help="Records per page.")]
 CheckpointDir = Annotated[
     Path | None,
@@ -410,6 +434,7 @@ def _run(
         # The gateway itself falls back to the dev key in dev mode; so does its audit CLI.
         _stderr().print("note: no LGSP_AUDIT_HMAC_KEY: using the dev key, as the dev gateway does")
         hmac_key = DEV_AUDIT_KEY
+    _require_existing_file(dsn)
     try:
         reader = build_reader(dsn, hmac_key, None if witness is None else witness())
         return asyncio.run(_with_reader(reader, action))
@@ -419,14 +444,25 @@ def _run(
         _fail(str(exc), EXIT_INPUT)
 
 
+def _require_existing_file(dsn: str) -> None:
+    """A mistyped SQLite path would be created empty and verify as "ok": refuse it instead."""
+    if not dsn.lower().startswith("sqlite:"):
+        return
+    try:
+        path = sqlite_path(dsn, "audit")
+    except DsnError as exc:
+        _fail(str(exc), EXIT_INPUT)
+    if not path.exists():
+        _fail(f"no audit database at {path}: check --dsn / LGSP_AUDIT_DSN", EXIT_UNAVAILABLE)
+
+
 async def _with_reader(reader: AuditReader, action: Callable[[AuditReader], Awaitable[T]]) -> T:
     async with reader:
         return await action(reader)
 
 
 def _fail(message: str, code: int) -> NoReturn:
-    _stderr().print(f"[red]error:[/red] {message}")
-    raise typer.Exit(code)
+    fail(message, code)
 
 
 def _stderr() -> Console:
@@ -458,7 +494,7 @@ def _query(*, since: str | None, until: str | None, **equal_to: str | None) -> A
         return AuditQuery(
             since=None if since is None else _parse_time(since, "--since"),
             until=None if until is None else _parse_time(until, "--until"),
-            **equal_to,
+            **{name: None if v is None else str(v) for name, v in equal_to.items()},
         )
     except AuditQueryError as exc:
         raise typer.BadParameter(str(exc)) from exc
@@ -476,9 +512,37 @@ def _print_page(page: AuditPage, as_json: bool, *, title: str) -> None:
         records = [record.to_dict() for record in page.records]
         _print_json({"records": records, "next_cursor": page.next_cursor})
         return
-    Console().print(_records_table(page.records, title))
+    if sys.stdout.isatty():
+        Console().print(_records_table(page.records, title))
+    else:  # piped: one record per line, every cell whole (see gateway.cli_output)
+        print_table(_TSV_COLUMNS, [_tsv_row(r) for r in page.records])
     if page.next_cursor is not None:
-        Console().print(f"more: --cursor {page.next_cursor}")
+        typer.echo(f"more: --cursor {page.next_cursor}", err=not sys.stdout.isatty())
+
+
+_TSV_COLUMNS = (
+    "occurred_at",
+    "agency_code",
+    "client_id",
+    "officer_id",
+    "purpose_code",
+    "case_id",
+    "operation",
+    "subject_masked",
+    "fields_returned",
+    "outcome",
+    "status",
+    "request_id",
+)
+
+
+def _tsv_row(r: AuditRecord) -> tuple[object, ...]:
+    fields = ",".join(r.fields_returned)
+    return (
+        r.occurred_at.isoformat(),
+        *(r.agency_code, r.client_id, r.officer_id, r.purpose_code, r.case_id, r.operation),
+        *(r.subject_masked, fields, r.outcome, r.status, r.request_id),
+    )
 
 
 def _print_subject(report: SubjectReport, as_json: bool) -> None:

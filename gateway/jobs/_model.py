@@ -195,3 +195,12 @@ class Deferral:
     delay_s: float
     pause_worker: bool = False
     counts_as_attempt: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class JobCensus:
+    """The store's jobs at one moment (erased ones left out), for the ``lgsp_jobs_*`` metrics."""
+
+    jobs: dict[str, int]  # by state: every JobState, 0 when none
+    rows: dict[str, int]  # by outcome, over every stored job: every Outcome, 0 when none
+    oldest_running_since: datetime | None  # when the longest-running job started

@@ -30,13 +30,21 @@ from gateway.jobs._model import (
     Claim,
     Completion,
     Job,
+    JobCensus,
     JobSpec,
     Outcome,
     RowInput,
     RowKey,
     RowResult,
 )
-from gateway.jobs._schema import JOB_COLUMNS, SPEC_COLUMNS, counter_updates, job_from_row
+from gateway.jobs._schema import (
+    CENSUS_SQL,
+    JOB_COLUMNS,
+    SPEC_COLUMNS,
+    census_from_rows,
+    counter_updates,
+    job_from_row,
+)
 from gateway.jobs._sealing import OLD_LAYOUT, JobKeys, KeyKind, new_key
 
 __all__ = ["PostgresJobStore"]
@@ -250,6 +258,11 @@ class PostgresJobStore:
         async with self._conn() as conn:
             row = await conn.fetchrow(f"{_JOB_SELECT} WHERE id = $1", job_id)
         return None if row is None else job_from_row(tuple(row), _moment)
+
+    async def census(self) -> JobCensus:
+        async with self._conn() as conn:
+            rows = await conn.fetch(CENSUS_SQL)
+        return census_from_rows((tuple(row) for row in rows), _moment)
 
     async def jobs_of(self, client_id: str, *, limit: int) -> list[Job]:
         async with self._conn() as conn:

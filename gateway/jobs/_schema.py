@@ -13,12 +13,14 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from gateway.jobs._model import Counts, Job, JobSpec, JobState, Outcome
+from gateway.jobs._model import Counts, Job, JobCensus, JobSpec, JobState, Outcome
 
 __all__ = [
+    "CENSUS_SQL",
     "COUNT_COLUMNS",
     "JOB_COLUMNS",
     "SPEC_COLUMNS",
+    "census_from_rows",
     "counter_updates",
     "job_from_row",
 ]
@@ -43,6 +45,29 @@ JOB_COLUMNS = (
     "finished_at",
     "erased_at",
 )
+
+
+_OUTCOMES = tuple(outcome.value for outcome in Outcome)
+CENSUS_SQL = (  # constant names only: nothing here comes from input
+    f"SELECT state, COUNT(*), {', '.join(f'SUM({o})' for o in _OUTCOMES)},"  # noqa: S608
+    " MIN(started_at) FROM verification_jobs WHERE erased_at IS NULL GROUP BY state"
+)
+
+
+def census_from_rows(
+    rows: Iterable[Sequence[Any]], moment: Callable[[Any], datetime | None]
+) -> JobCensus:
+    """A census from :data:`CENSUS_SQL`'s rows; ``moment`` reads a stored time."""
+    jobs = dict.fromkeys((state.value for state in JobState), 0)
+    outcomes = dict.fromkeys(_OUTCOMES, 0)
+    oldest: datetime | None = None
+    for state, count, *sums, started in rows:
+        jobs[state] = int(count)
+        for outcome, total in zip(_OUTCOMES, sums, strict=True):
+            outcomes[outcome] += int(total or 0)
+        if state == JobState.RUNNING.value:
+            oldest = moment(started)
+    return JobCensus(jobs=jobs, rows=outcomes, oldest_running_since=oldest)
 
 
 def job_from_row(row: Sequence[Any], moment: Callable[[Any], datetime | None]) -> Job:

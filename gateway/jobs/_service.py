@@ -6,16 +6,18 @@ A client sees only its own jobs: any other id is "not found", so job ids reveal 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 import socket
+from collections import Counter
 from collections.abc import AsyncIterable, AsyncIterator, Callable
 
 from gateway.jobs._csv import ColumnMap, read_rows
-from gateway.jobs._errors import JobNotFound, JobStateError
+from gateway.jobs._errors import JobError, JobNotFound, JobStateError
 from gateway.jobs._export import header_bytes, result_lines
 from gateway.jobs._ingest import ingest
-from gateway.jobs._model import ACTIVE_STATES, Job, JobSpec, JobState
+from gateway.jobs._model import ACTIVE_STATES, Job, JobCensus, JobSpec, JobState
 from gateway.jobs._pacer import Pacer
 from gateway.jobs._store import JobStore, open_job_store
 from gateway.jobs._verify import AuditSink, NgspRowVerifier, PopulationLink
@@ -26,6 +28,7 @@ __all__ = ["JobService", "open_job_service"]
 
 _RESULT_PAGE = 5000
 _LIST_LIMIT = 100
+_PROBE_JOB_ID = "readiness-probe"  # no job has this id: a cheap read that must answer None
 
 
 class JobService:
@@ -33,6 +36,7 @@ class JobService:
         self.store = store
         self.worker = worker
         self.max_rows = max_rows
+        self.census: JobCensus | None = None  # the last one taken (metrics scrapes refresh it)
 
     async def start(self) -> None:
         await self.store.open()
@@ -43,6 +47,23 @@ class JobService:
         if self.worker is not None:
             await self.worker.close()
         await self.store.close()
+
+    async def refresh_census(self, timeout_s: float = 2.0) -> JobCensus | None:
+        """Take a new census for the metrics; on failure keep the last (the scrape must answer)."""
+        try:
+            async with asyncio.timeout(timeout_s):
+                self.census = await self.store.census()
+        except (JobError, TimeoutError):
+            pass  # the readiness probe reports the store; the metrics show the last census
+        return self.census
+
+    def rows_stored(self) -> Counter[str]:
+        """Rows this process's worker settled and stored, by outcome (empty without a worker)."""
+        return Counter() if self.worker is None else self.worker.stored
+
+    async def ping(self) -> None:
+        """Raise JobStoreUnavailable unless the job store answers a read now (``/readyz``)."""
+        await self.store.get(_PROBE_JOB_ID)
 
     async def submit(
         self,

@@ -35,6 +35,7 @@ from gateway.jobs._model import (
     Claim,
     Completion,
     Job,
+    JobCensus,
     JobSpec,
     JobState,
     Outcome,
@@ -42,7 +43,14 @@ from gateway.jobs._model import (
     RowKey,
     RowResult,
 )
-from gateway.jobs._schema import JOB_COLUMNS, SPEC_COLUMNS, counter_updates, job_from_row
+from gateway.jobs._schema import (
+    CENSUS_SQL,
+    JOB_COLUMNS,
+    SPEC_COLUMNS,
+    census_from_rows,
+    counter_updates,
+    job_from_row,
+)
 from gateway.jobs._sealing import OLD_LAYOUT, JobKeys, KeyKind, new_key
 
 __all__ = ["SqliteJobStore"]
@@ -224,6 +232,12 @@ class SqliteJobStore:
                 return _job(conn, job_id)
             except JobNotFound:
                 return None
+
+        return await self._run(work)
+
+    async def census(self) -> JobCensus:
+        def work(conn: sqlite3.Connection) -> JobCensus:
+            return census_from_rows(conn.execute(CENSUS_SQL).fetchall(), _moment)
 
         return await self._run(work)
 

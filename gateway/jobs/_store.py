@@ -24,7 +24,16 @@ from typing import Protocol
 
 from gateway.dsn import DsnError, postgres_target, sqlite_path
 from gateway.jobs._errors import JobConfigError
-from gateway.jobs._model import Claim, Completion, Job, JobSpec, RowInput, RowKey, RowResult
+from gateway.jobs._model import (
+    Claim,
+    Completion,
+    Job,
+    JobCensus,
+    JobSpec,
+    RowInput,
+    RowKey,
+    RowResult,
+)
 from gateway.jobs._postgres import PostgresJobStore
 from gateway.jobs._sqlite import SqliteJobStore
 
@@ -52,6 +61,9 @@ class JobStore(Protocol):
         """Forget a job whose upload failed, rows and all."""
 
     async def get(self, job_id: str) -> Job | None: ...
+
+    async def census(self) -> JobCensus:
+        """How many jobs are in each state, rows per outcome, when the oldest running began."""
 
     async def jobs_of(self, client_id: str, *, limit: int) -> list[Job]:
         """The client's jobs, newest first."""

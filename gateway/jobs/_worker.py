@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -95,6 +96,7 @@ class JobWorker:
         self._queue: asyncio.Queue[_Work | None] = asyncio.Queue(maxsize=config.batch)
         self._held: dict[RowKey, None] = {}  # claimed rows not yet stored or given back
         self._finished: list[Completion] = []
+        self.stored: Counter[str] = Counter()  # rows whose outcome this worker stored, by outcome
         self._flush_now = asyncio.Event()
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
@@ -244,6 +246,7 @@ class JobWorker:
             return False
         for completion in batch:
             self._held.pop(completion.key, None)
+        self.stored.update(completion.outcome.value for completion in batch)
         return True
 
     async def _heartbeat_loop(self) -> None:

@@ -10,6 +10,7 @@ stops watching: the job goes on, and ``lgsp jobs watch ID`` picks it up again.
 from __future__ import annotations
 
 import time
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,6 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
+from gateway.cli_output import AsJson, print_json, print_table
 from gateway.jobs._portal import PortalClient, PortalError, Purpose
 
 __all__ = ["jobs_app", "verify_batch"]
@@ -57,8 +59,16 @@ PollInterval = Annotated[float, typer.Option(min=0.2, help="Seconds between prog
 Column = Annotated[str | None, typer.Option(help="Header name of this column.")]
 
 
+class DelimiterChoice(StrEnum):
+    """The field separators the gateway reads (``gateway.jobs.DELIMITERS``)."""
+
+    COMMA = ","
+    SEMICOLON = ";"
+    TAB = "tab"
+
+
 def _fail(exc: PortalError) -> typer.Exit:
-    _console.print(f"[red]error[/red] {exc.status} {exc.code}: {exc.detail}")
+    typer.echo(f"lgsp: {exc.status} {exc.code}: {exc.detail}", err=True)  # one line, never wrapped
     return typer.Exit(1)
 
 
@@ -82,10 +92,10 @@ def watch(portal: PortalClient, job_id: str, poll_interval_s: float) -> dict[str
         MofNCompleteColumn(),
         TextColumn("{task.percentage:>5.1f}%  ETA {task.fields[eta]}  {task.fields[counts]}"),
     )
+    job = portal.job(job_id)  # before the bar: a wrong id or a dead gateway is one clean line
     with Progress(*columns, console=_console) as bar:
         task = bar.add_task("queued", total=None, eta=_duration(None), counts="")
         while True:
-            job = portal.job(job_id)
             progress = job["progress"]
             bar.update(
                 task,
@@ -98,6 +108,7 @@ def watch(portal: PortalClient, job_id: str, poll_interval_s: float) -> dict[str
             if job["state"] in _FINISHED:
                 return job
             time.sleep(poll_interval_s)  # polling a remote job: there is nothing else to do
+            job = portal.job(job_id)
 
 
 def _summary(job: dict[str, Any]) -> Table:
@@ -143,7 +154,9 @@ def verify_batch(
     birth_date_column: Column = None,
     birth_year_column: Column = None,
     sex_column: Column = None,
-    delimiter: Annotated[str, typer.Option(help="Field separator: ',', ';' or 'tab'.")] = ",",
+    delimiter: Annotated[
+        DelimiterChoice, typer.Option(help="Field separator.")
+    ] = DelimiterChoice.COMMA,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Result file (default FILE.results.csv).")
     ] = None,
@@ -158,7 +171,8 @@ def verify_batch(
         "birth_year_column": birth_year_column,
         "sex_column": sex_column,
     }
-    params = {name: value for name, value in mapping.items() if value} | {"delimiter": delimiter}
+    params = {name: value for name, value in mapping.items() if value}
+    params["delimiter"] = delimiter.value
     target = output or file.with_name(file.name + ".results.csv")
     with PortalClient(url, client_id, client_secret, Purpose(purpose, officer, case)) as portal:
         try:
@@ -182,24 +196,22 @@ def list_jobs(
     client_secret: ClientSecret,
     url: GatewayUrl = "http://127.0.0.1:8000",
     client_id: ClientId = "demo-portal",
+    as_json: Annotated[bool, AsJson] = False,
 ) -> None:
-    """This client's jobs, newest first."""
+    """This client's jobs, newest first (TSV when not on a terminal)."""
     with _portal(url, client_id, client_secret) as portal:
         try:
             jobs = portal.jobs()
         except PortalError as exc:
             raise _fail(exc) from exc
-    table = Table("id", "state", "created", "done", "total")
-    for job in jobs:
-        progress = job["progress"]
-        table.add_row(
-            job["id"],
-            job["state"],
-            job["created_at"],
-            str(progress["done"]),
-            str(progress["total"]),
-        )
-    Console().print(table)
+    if as_json:
+        print_json({"jobs": jobs})
+        return
+    rows = [
+        (j["id"], j["state"], j["created_at"], j["progress"]["done"], j["progress"]["total"])
+        for j in jobs
+    ]
+    print_table(("id", "state", "created", "done", "total"), rows)
 
 
 @jobs_app.command("watch")
@@ -231,6 +243,7 @@ def job_status(
     client_secret: ClientSecret,
     url: GatewayUrl = "http://127.0.0.1:8000",
     client_id: ClientId = "demo-portal",
+    as_json: Annotated[bool, AsJson] = False,
 ) -> None:
     """A job's state and counts."""
     with _portal(url, client_id, client_secret) as portal:
@@ -238,9 +251,13 @@ def job_status(
             job = portal.job(job_id)
         except PortalError as exc:
             raise _fail(exc) from exc
-    Console().print(_summary(job))
-    eta = job["progress"]["eta_s"]
-    Console().print(f"{job['progress']['percent']}% done, ETA {_duration(eta)}")
+    if as_json:
+        print_json(job)
+        return
+    progress = job["progress"]
+    typer.echo(f"Job {job['id']}: {job['state']}")
+    print_table(("outcome", "rows"), [(name, progress[name]) for name in ("total", *_COUNTS)])
+    typer.echo(f"{progress['percent']}% done, ETA {_duration(progress['eta_s'])}")
 
 
 @jobs_app.command("cancel")

@@ -10,9 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import orjson
 import typer
 
+from gateway.cli_errors import fail
+from gateway.cli_output import AsJson, print_json, print_table
 from gateway.observability.maintenance import (
     DEFAULT_RETRY_AFTER_S,
     MaintenanceState,
@@ -37,17 +38,24 @@ FileOption = Annotated[
 def _flag_file(file: Path | None) -> Path:
     path = file or Settings().maintenance_file
     if path is None:
-        typer.echo(
-            "No flag file: set LGSP_MAINTENANCE_FILE (the same path every replica reads) "
-            "or pass --file; or use PUT /admin/maintenance on a running gateway.",
-            err=True,
+        fail(
+            "no flag file: set LGSP_MAINTENANCE_FILE (the same path every replica reads) "
+            "or pass --file; or use PUT /admin/maintenance on a running gateway",
+            2,
         )
-        raise typer.Exit(2)
     return path
 
 
-def _show(path: Path, state: MaintenanceState) -> None:
-    typer.echo(orjson.dumps({**state.as_dict(), "flag_file": str(path)}).decode())
+JsonOption = Annotated[bool, AsJson]
+
+
+def _show(path: Path, state: MaintenanceState, as_json: bool) -> None:
+    """The switch as a two-column table like the other commands (or JSON with --json)."""
+    fields = {**state.as_dict(), "flag_file": str(path)}
+    if as_json:
+        print_json(fields)
+        return
+    print_table(("setting", "value"), list(fields.items()), title="Maintenance")
 
 
 @maintenance_app.command()
@@ -57,24 +65,25 @@ def on(
         int, typer.Option(min=1, help="Retry-After seconds sent to callers.")
     ] = DEFAULT_RETRY_AFTER_S,
     file: FileOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Turn maintenance on for every replica reading the flag file."""
     path = _flag_file(file)
     state = MaintenanceState.on(reason, retry_after)
     write_flag(path, state)
-    _show(path, state)
+    _show(path, state, as_json)
 
 
 @maintenance_app.command()
-def off(file: FileOption = None) -> None:
+def off(file: FileOption = None, as_json: JsonOption = False) -> None:
     """Turn maintenance off (remove the flag file)."""
     path = _flag_file(file)
     clear_flag(path)
-    _show(path, read_flag(path))
+    _show(path, read_flag(path), as_json)
 
 
 @maintenance_app.command()
-def status(file: FileOption = None) -> None:
+def status(file: FileOption = None, as_json: JsonOption = False) -> None:
     """Print the switch as the flag file says."""
     path = _flag_file(file)
-    _show(path, read_flag(path))
+    _show(path, read_flag(path), as_json)

@@ -12,10 +12,11 @@ from pathlib import Path
 
 from adapters.ngsp import BreakerState, NgspClient
 from gateway.audit import AuditTrail
+from gateway.jobs import JobService
 from gateway.observability.maintenance import MaintenanceSwitch
 from gateway.observability.metrics import GatewayMetrics
 from gateway.observability.observer import GatewayObserver
-from gateway.observability.readiness import Readiness
+from gateway.observability.readiness import Probe, Readiness
 from gateway.settings import Settings
 
 __all__ = ["Observability"]
@@ -31,6 +32,7 @@ class Observability:
         self.readiness: Readiness | None = None
         self._readiness_cache_s = readiness_cache_s
         self._ngsp: NgspClient | None = None
+        self._jobs: JobService | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Observability:
@@ -39,17 +41,30 @@ class Observability:
             readiness_cache_s=settings.readiness_cache_s,
         )
 
-    def watch(self, *, audit: AuditTrail, ngsp: NgspClient) -> None:
+    def watch(self, *, audit: AuditTrail, ngsp: NgspClient, jobs: JobService) -> None:
         """Start reading the runtime's live parts: for scrapes, ``/readyz`` and request events."""
         self._ngsp = ngsp
-        self.metrics.watch(audit=audit, breaker=ngsp.breaker, maintenance=self.maintenance)
+        self._jobs = jobs
+        self.metrics.watch(
+            audit=audit, breaker=ngsp.breaker, maintenance=self.maintenance, jobs=jobs
+        )
+        probes = [
+            Probe("audit", audit.ping),
+            Probe("jobs", jobs.ping),
+            Probe("ngsp_token", ngsp.tokens.get),
+        ]
         self.readiness = Readiness(
-            audit=audit,
-            tokens=ngsp.tokens,
+            probes=probes,
             breaker=ngsp.breaker,
             maintenance=self.maintenance,
             cache_s=self._readiness_cache_s,
         )
+
+    async def exposition(self) -> bytes:
+        """The metrics for a scrape, with a fresh job census when the runtime runs."""
+        if self._jobs is not None:
+            await self._jobs.refresh_census()
+        return self.metrics.exposition()
 
     def breaker_state(self) -> BreakerState | None:
         """The NGSP breaker's state now; None before the runtime runs."""

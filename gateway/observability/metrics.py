@@ -37,6 +37,7 @@ from prometheus_client.samples import Sample
 
 from adapters.ngsp import BreakerState
 from gateway.audit import AuditStats
+from gateway.observability.job_metrics import JobMetrics, JobsSource
 
 __all__ = [
     "BREAKER_STATES",
@@ -152,6 +153,8 @@ class GatewayMetrics:
         self._register_upstream()
         self._register_audit_and_limits()
         self.registry.register(self._snapshots)
+        self.jobs = JobMetrics()
+        self.registry.register(self.jobs)
         ProcessCollector(registry=self.registry)
         PlatformCollector(registry=self.registry)
         GCCollector(registry=self.registry)
@@ -219,8 +222,10 @@ class GatewayMetrics:
         audit: AuditStatsSource,
         breaker: BreakerStateSource,
         maintenance: MaintenanceSource,
+        jobs: JobsSource | None = None,
     ) -> None:
         """Read these live objects at every scrape (called once the runtime exists)."""
+        self.jobs.source = jobs
         self._snapshots.audit = audit
         self._snapshots.breaker = breaker
         self._snapshots.maintenance = maintenance

@@ -1,23 +1,29 @@
 """``/readyz``: whether this replica can serve a look-up now, with the reasons when it cannot.
 
-A replica is ready when all of these hold:
+A replica is ready when every named :class:`Probe` passes and the fresh checks hold. The app's
+probes (:meth:`gateway.observability.Observability.watch`) are:
 
-* ``audit``: the audit writer runs and its store answers a ping (nothing is served unaudited);
+* ``audit``: the audit writer runs and its store takes a committed write now (the store's probe
+  also heals a schema lost whole; nothing is served unaudited);
+* ``jobs``: the bulk-job store answers a read;
 * ``ngsp_token``: an NGSP access token is cached, or one can be obtained now;
+
+and the fresh checks, read on every call so a change shows at once:
+
 * ``breaker``: the NGSP circuit breaker is not open;
 * ``maintenance``: the maintenance switch is off.
 
-The two checks that do I/O (audit, token) run concurrently, each within ``timeout_s``, and their
-result is cached for ``cache_s`` (load balancers probe often; one probe's work serves the others).
-The breaker and the maintenance switch are read on every call, so a change shows at once.
-A change of readiness is logged as ``readiness_changed`` with the reasons.
+Probes run concurrently, each within ``timeout_s``, and their results are cached for ``cache_s``
+(load balancers probe often; one probe's work serves the others). Another input (admission
+control, a new store) is one more :class:`Probe` in the list. A change of readiness is logged as
+``readiness_changed`` with the reasons.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -27,18 +33,18 @@ from adapters.ngsp import BreakerState
 from gateway.logs import get_logger
 from gateway.observability.maintenance import MaintenanceSwitch
 
-__all__ = ["CheckResult", "Readiness", "ReadinessReport"]
+__all__ = ["CheckResult", "Probe", "Readiness", "ReadinessReport"]
 
 _log = get_logger("gateway.readiness")
 _DEFAULT_RETRY_AFTER_S = 5.0
 
 
-class AuditProbe(Protocol):
-    async def ping(self) -> None: ...
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """One named dependency check: ``check()`` returns when it is usable, raises when not."""
 
-
-class TokenProbe(Protocol):
-    async def get(self) -> str: ...
+    name: str
+    check: Callable[[], Awaitable[object]]
 
 
 class BreakerProbe(Protocol):
@@ -128,16 +134,14 @@ class Readiness:
     def __init__(
         self,
         *,
-        audit: AuditProbe,
-        tokens: TokenProbe,
+        probes: Sequence[Probe],
         breaker: BreakerProbe,
         maintenance: MaintenanceSwitch,
         cache_s: float = 2.0,
         timeout_s: float = 2.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._audit = audit
-        self._tokens = tokens
+        self._probes = tuple(probes)
         self._breaker = breaker
         self._maintenance = maintenance
         self._cache_s = cache_s
@@ -160,11 +164,8 @@ class Readiness:
             return self._cached[1]
 
     async def _evaluate(self) -> tuple[CheckResult, ...]:
-        results = await asyncio.gather(
-            _guarded("audit", self._audit.ping(), self._timeout_s),
-            _guarded("ngsp_token", self._tokens.get(), self._timeout_s),
-        )
-        return tuple(results)
+        checks = (_guarded(p.name, p.check(), self._timeout_s) for p in self._probes)
+        return tuple(await asyncio.gather(*checks))
 
     def _note(self, report: ReadinessReport) -> None:
         if report.ready == self._was_ready:

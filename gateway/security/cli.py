@@ -12,8 +12,9 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 from rich.console import Console
-from rich.table import Table
 
+from gateway.cli_errors import fail
+from gateway.cli_output import AsJson, print_json, print_table
 from gateway.security.clients import (
     ClientRecord,
     ClientRegistry,
@@ -97,21 +98,34 @@ def add(
             rate_per_s=rate,
             burst=burst,
         )
-    except (ValidationError, ValueError) as exc:
-        _console.print(f"[red]invalid client: {exc}[/red]")
-        raise typer.Exit(2) from exc
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        fail(f"invalid client: {problems}", 2)
+    except ValueError as exc:
+        fail(f"invalid client: {exc}", 2)
     registry.save([*registry.all(), record])
     _show_secret(client_id, secret)
 
 
 @clients_app.command("list")
-def list_clients(file: FileOption = None) -> None:
+def list_clients(file: FileOption = None, as_json: Annotated[bool, AsJson] = False) -> None:
     """Show every client and its grants (never secrets)."""
-    table = Table(
-        "client_id", "name", "agency", "enabled", "operations", "fields", "rate/s", "secret form"
+    clients = _registry(file).all()
+    if as_json:
+        print_json({"clients": [_public(c) for c in clients]})
+        return
+    headers = (
+        "client_id",
+        "name",
+        "agency",
+        "enabled",
+        "operations",
+        "fields",
+        "rate/s",
+        "secret form",
     )
-    for c in _registry(file).all():
-        table.add_row(
+    rows = [
+        (
             c.client_id,
             c.name,
             c.agency_code,
@@ -119,10 +133,31 @@ def list_clients(file: FileOption = None) -> None:
             ",".join(sorted(c.operations)),
             c.field_set.value,
             f"{c.rate_per_s:g} (burst {c.burst})",
-            # Old Argon2id entries cost the gateway ~200 ms per first check: rotate them.
-            "hmac" if is_fast(c.secret_hash) else "argon2id: rotate-secret",
+            _secret_form(c),
         )
-    _console.print(table)
+        for c in clients
+    ]
+    print_table(headers, rows)
+
+
+def _secret_form(c: ClientRecord) -> str:
+    # Old Argon2id entries cost the gateway ~200 ms per first check: rotate them.
+    return "hmac" if is_fast(c.secret_hash) else "argon2id: rotate-secret"
+
+
+def _public(c: ClientRecord) -> dict[str, object]:
+    """A client for --json: its grants and secret form, never its secret hash."""
+    return {
+        "client_id": c.client_id,
+        "name": c.name,
+        "agency_code": c.agency_code,
+        "enabled": c.enabled,
+        "operations": sorted(c.operations),
+        "field_set": c.field_set.value,
+        "rate_per_s": c.rate_per_s,
+        "burst": c.burst,
+        "secret_form": _secret_form(c),
+    }
 
 
 @clients_app.command("rotate-secret")

@@ -77,6 +77,15 @@ async def test_search_filters_and_pages(recorded: dict[str, str]) -> None:
     assert code == 0
 
 
+async def test_search_piped_is_one_whole_record_per_line(recorded: dict[str, str]) -> None:
+    """Piped output was a folded table; now TSV a script can cut (the runner is not a tty)."""
+    code, output = await _invoke(recorded, "search", "--officer", "officer-17")
+    lines = output.splitlines()
+    assert code == 0
+    assert lines[0].split("\t")[:3] == ["occurred_at", "agency_code", "client_id"]
+    assert {line.split("\t")[-1] for line in lines[1:]} == {"r1", "r3"}
+
+
 async def test_search_by_time(recorded: dict[str, str]) -> None:
     since = (datetime.now(UTC) - timedelta(days=30)).date().isoformat()
     code, output = await _invoke(recorded, "search", "--since", since, "--json")

@@ -344,3 +344,44 @@ async def test_no_log_event_carries_a_citizen_number(stack: Stack, headers: dict
     numbers = [line.split(",")[0] for line in body.splitlines()[1:]]
     logged = repr(events)
     assert not [n for n in numbers if len(n) >= 9 and n in logged]
+
+
+async def test_a_malformed_job_id_is_named_apart_from_an_unknown_one(
+    stack: Stack, headers: dict[str, str]
+) -> None:
+    """`lgsp jobs status nope` said `invalid_field … see errors`: say which parameter, and why."""
+    malformed = await stack.gateway.get(f"{JOBS}/nope", headers=headers)
+    assert malformed.status_code == 422
+    assert malformed.json()["code"] == "invalid_field"
+    assert malformed.json()["detail"].startswith("path parameter job_id: ")
+    unknown = await stack.gateway.get(f"{JOBS}/{'0' * 32}", headers=headers)
+    assert (unknown.status_code, unknown.json()["code"]) == (404, "job_not_found")
+
+
+@pytest.mark.parametrize(
+    "api_jobs_dsn",
+    ["sqlite", pytest.param("postgresql", marks=pytest.mark.services)],
+    indirect=True,
+)
+async def test_job_metrics_count_jobs_by_state_and_rows_by_outcome(
+    stack: Stack, headers: dict[str, str]
+) -> None:
+    """A stuck bulk job was invisible on the dashboard: the scrape now shows jobs and rows."""
+    body, expected = await register(stack)
+    job = await submit(stack, headers, body.encode())
+    await finished(stack, headers, job["id"])
+    samples = _samples((await stack.gateway.get("/metrics")).text)
+    assert samples['lgsp_jobs{state="completed"}'] == 1
+    assert samples['lgsp_jobs{state="running"}'] == 0
+    assert samples["lgsp_jobs_oldest_running_seconds"] == 0
+    invalid = sum(1 for outcome, _ in expected if outcome == "invalid")
+    stored = {k: v for k, v in samples.items() if k.startswith("lgsp_jobs_rows_stored_total")}
+    assert sum(stored.values()) == len(expected) - invalid  # invalid rows never reach the worker
+    assert samples['lgsp_jobs_rows_stored_total{outcome="skipped"}'] == 0  # every label present
+    assert samples['lgsp_jobs_rows{outcome="invalid"}'] == invalid
+    assert samples['lgsp_jobs_rows{outcome="matched"}'] == 2
+
+
+def _samples(exposition: str) -> dict[str, float]:
+    lines = (line for line in exposition.splitlines() if line and not line.startswith("#"))
+    return {name: float(value) for name, value in (line.rsplit(" ", 1) for line in lines)}

@@ -128,7 +128,7 @@ def test_an_unreadable_flag_keeps_the_last_state_and_says_so(flag: Path) -> None
 
 
 def _run(*args: str) -> dict[str, object]:
-    result = CliRunner().invoke(lgsp, ["maintenance", *args])
+    result = CliRunner().invoke(lgsp, ["maintenance", *args, "--json"])
     assert result.exit_code == 0, result.output
     shown: dict[str, object] = orjson.loads(result.output)
     return shown
@@ -147,6 +147,15 @@ def test_cli_reads_the_flag_file_from_settings(flag: Path, monkeypatch: pytest.M
     monkeypatch.setenv("LGSP_MAINTENANCE_FILE", str(flag))
     _run("on")
     assert flag.exists()
+
+
+def test_cli_prints_the_switch_as_a_table_like_the_other_commands(flag: Path) -> None:
+    """Not raw JSON any more: setting/value rows (TSV when not on a terminal, as here)."""
+    result = CliRunner().invoke(lgsp, ["maintenance", "on", "--file", str(flag), "--reason", "x"])
+    lines = result.output.splitlines()
+    assert lines[0] == "setting\tvalue"
+    assert "enabled\tTrue" in lines
+    assert f"flag_file\t{flag}" in lines
 
 
 def test_cli_without_a_flag_file_explains_what_to_set(monkeypatch: pytest.MonkeyPatch) -> None:

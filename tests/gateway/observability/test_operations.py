@@ -30,7 +30,7 @@ async def test_readyz_is_200_with_every_check_passing(ops: OpsStack) -> None:
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ready"
-    assert set(body["checks"]) == {"audit", "ngsp_token", "breaker", "maintenance"}
+    assert set(body["checks"]) == {"audit", "jobs", "ngsp_token", "breaker", "maintenance"}
 
 
 async def test_readyz_is_503_when_the_audit_store_is_unreachable(ops: OpsStack) -> None:

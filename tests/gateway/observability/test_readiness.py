@@ -11,7 +11,9 @@ from structlog.testing import capture_logs
 
 from adapters.ngsp import BreakerState, UpstreamConnectError
 from gateway.audit import AuditUnavailable
+from gateway.jobs import JobStoreUnavailable
 from gateway.observability import MaintenanceSwitch, Readiness
+from gateway.observability.readiness import Probe
 from tests.gateway.observability.conftest import events
 
 
@@ -48,6 +50,15 @@ class FakeTokens:
 
 
 @dataclass
+class FakeJobs:
+    failure: Exception | None = None
+
+    async def ping(self) -> None:
+        if self.failure is not None:
+            raise self.failure
+
+
+@dataclass
 class FakeBreaker:
     state: BreakerState = "closed"
     retry_after: float = 0.0
@@ -57,14 +68,19 @@ class FakeBreaker:
 class Parts:
     audit: FakeAudit
     tokens: FakeTokens
+    jobs: FakeJobs
     breaker: FakeBreaker
     maintenance: MaintenanceSwitch
     clock: FakeTime
 
     def readiness(self, *, cache_s: float = 2.0, timeout_s: float = 1.0) -> Readiness:
+        probes = [
+            Probe("audit", self.audit.ping),
+            Probe("jobs", self.jobs.ping),
+            Probe("ngsp_token", self.tokens.get),
+        ]
         return Readiness(
-            audit=self.audit,
-            tokens=self.tokens,
+            probes=probes,
             breaker=self.breaker,
             maintenance=self.maintenance,
             cache_s=cache_s,
@@ -75,7 +91,9 @@ class Parts:
 
 @pytest.fixture
 def parts() -> Parts:
-    return Parts(FakeAudit(), FakeTokens(), FakeBreaker(), MaintenanceSwitch(), FakeTime())
+    return Parts(
+        FakeAudit(), FakeTokens(), FakeJobs(), FakeBreaker(), MaintenanceSwitch(), FakeTime()
+    )
 
 
 async def test_ready_when_every_check_passes(parts: Parts) -> None:
@@ -86,6 +104,7 @@ async def test_ready_when_every_check_passes(parts: Parts) -> None:
         "reasons": [],
         "checks": {
             "audit": {"ok": True},
+            "jobs": {"ok": True},
             "ngsp_token": {"ok": True},
             "breaker": {"ok": True, "state": "closed"},
             "maintenance": {"ok": True, "state": "off"},
@@ -103,6 +122,16 @@ async def test_ready_when_every_check_passes(parts: Parts) -> None:
         ),
         pytest.param(
             lambda p: setattr(p.audit, "hang", True), "audit: timeout", id="audit-store-hangs"
+        ),
+        pytest.param(
+            lambda p: setattr(p.audit, "failure", AuditUnavailable("schema_damaged", "dropped")),
+            "audit: schema_damaged",
+            id="audit-table-dropped",
+        ),
+        pytest.param(
+            lambda p: setattr(p.jobs, "failure", JobStoreUnavailable("locked")),
+            "jobs: job_store_unavailable",
+            id="job-store-unavailable",
         ),
         pytest.param(
             lambda p: setattr(p.tokens, "failure", UpstreamConnectError("refused")),
