@@ -124,9 +124,14 @@ def _stays_home(stream: Stream, age: int) -> bool:
     return stream.chance(0.5 if age <= 30 else 0.2 if age <= 40 else 0.0)
 
 
-def _children(stream: Stream, head_year: int, mother_offset: int | None) -> list[Member]:
+def _children(
+    stream: Stream, head_year: int, mother_offset: int | None, father_offset: int | None
+) -> list[Member]:
     reference = 0 if mother_offset is None else mother_offset
-    offset = max(18, reference + stream.between(19, 30))
+    # A female head's husband may be younger than she is: the first child is 18+ years younger
+    # than either parent (before, a father could be 16 years older than his child).
+    youngest_parent = max(reference, 0 if father_offset is None else father_offset)
+    offset = max(18, youngest_parent + 18, reference + stream.between(19, 30))
     children: list[Member] = []
     for birth in range(stream.pick(_CHILD_CUMULATIVE)):
         if birth:
@@ -165,8 +170,9 @@ def compose(family_key: int, head_year: int) -> tuple[Member, ...]:
     if spouse is not None:
         members.append(spouse)
     mother_offset = 0 if not head_male else None if spouse is None else spouse.offset
+    father_offset = 0 if head_male else None if spouse is None else spouse.offset
     members.extend(_parents(stream, head_year))
-    members.extend(_children(stream, head_year, mother_offset))
+    members.extend(_children(stream, head_year, mother_offset, father_offset))
     return tuple(members)
 
 

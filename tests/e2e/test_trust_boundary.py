@@ -9,7 +9,9 @@ production start never prints a secret it was given.
 from __future__ import annotations
 
 import asyncio
+import base64
 import os
+import secrets
 import statistics
 import subprocess
 import threading
@@ -33,6 +35,9 @@ pytestmark = pytest.mark.process
 SECRET = "portal-secret-0123456789-abcdefghijklmnopqrstuvw"
 # Headers that differ per answer by design; every other header must be identical.
 _PER_ANSWER = {"date", "x-request-id", "traceparent"}
+
+# A checkpoint signing key (Ed25519 seed, base64), which production requires (issue #16).
+SIGNING_KEY = base64.b64encode(secrets.token_bytes(32)).decode()
 
 
 def _client(client_id: str, stored: str, *ops: Operation, enabled: bool = True) -> ClientRecord:
@@ -211,6 +216,7 @@ def pg_gateway(servers: tuple[str, str, Path]) -> Iterator[tuple[str, Path]]:
         "LGSP_TOKEN_SIGNING_KEY": PLANTED + "-signing",
         "LGSP_NGSP_CONSUMER_SECRET": PLANTED + "-ngsp",
         "LGSP_ADMIN_TOKEN": PLANTED + "-admin",
+        "LGSP_AUDIT_SIGNING_KEY": SIGNING_KEY,
         "LGSP_NGSP_BASE_URL": mock_url,
         "LGSP_AUDIT_DSN": f"{base}?schema={schema}",
         "LGSP_JOBS_DSN": f"sqlite:///{workdir / 'jobs-pg.sqlite3'}",
@@ -280,6 +286,7 @@ def test_refused_production_start_never_prints_a_planted_secret(tmp_path: Path) 
         "LGSP_NGSP_CONSUMER_SECRET": planted + "-ngsp",
         "LGSP_NGSP_BASE_URL": f"user:{planted}@127.0.0.1:9000",  # not a URL
         "LGSP_CLIENTS_FILE": str(tmp_path / "clients.yaml"),
+        "LGSP_AUDIT_SIGNING_KEY": SIGNING_KEY,
     }
     result = subprocess.run(
         [*LGSP, "serve", "--port", str(free_port())],
