@@ -11,7 +11,8 @@ Three promises (docs/security.md):
   instead of queueing without bound.
 - **No existence oracle.** An unknown client id is checked against a dummy hash of the kind the
   registry uses, a disabled client against its own hash: unknown, disabled and wrong secret do
-  the same work and get the same answer.
+  the same work and get the same answer. While a registry still mixes old Argon2 and new hashes,
+  a rejected client on a new hash also pays the Argon2 dummy check an unknown id pays.
 - **Guessing is throttled.** Failures count per source address first: an address over its budget
   gets 429 before any hash is computed. They also count per offered client id (whether it exists
   or not, so the count reveals nothing): over that budget a *wrong* secret gets 429, but the right
@@ -108,6 +109,10 @@ class ClientAuthenticator:
         matches = await self._matches(stored, secret)
         if client is not None and client.enabled and matches:
             return client
+        if client is not None and is_fast(stored) and not self._all_fast():
+            # While old Argon2 entries remain, an unknown id costs an Argon2 dummy check: a
+            # rejected migrated client must cost the same, or its quick 401 says "this id exists".
+            await self._matches(await self._dummy_hash(), secret)
         client_key = _key("client", client_id)
         client_wait = await self._client_failures.blocked_for(client_key)
         await self._address_failures.record_failure(_key("addr", address))
@@ -145,9 +150,12 @@ class ClientAuthenticator:
             self._verified[stored] = digest
         return ok
 
+    def _all_fast(self) -> bool:
+        return all(is_fast(c.secret_hash) for c in self._registry.all())
+
     async def _dummy_hash(self) -> str:
         """A hash of the kind the registry holds, so an unknown id costs what a known one does."""
-        if all(is_fast(c.secret_hash) for c in self._registry.all()):
+        if self._all_fast():
             return self._dummy_fast
         if self._dummy_slow is None:
             self._dummy_slow = await self._off_loop(legacy_hash, new_secret())

@@ -107,6 +107,37 @@ async def test_unknown_ids_cost_an_argon2_check_when_the_registry_has_them(
     assert len(slow_calls) == 1
 
 
+@pytest.mark.parametrize(
+    ("client_id", "secret"),
+    [
+        pytest.param("migrated", "wrong", id="migrated-wrong-secret"),
+        pytest.param("off", SECRET, id="migrated-disabled"),
+        pytest.param("nobody", SECRET, id="unknown"),
+        pytest.param("old", "wrong", id="argon2-wrong-secret"),
+    ],
+)
+async def test_a_mixed_registry_makes_every_rejection_pay_one_argon2_check(
+    client_id: str, secret: str, slow_calls: list[str]
+) -> None:
+    """Mid-migration, a rejected client on a new hash is not quicker than an unknown id."""
+    auth = _authenticator(
+        _client("migrated", hash_secret(SECRET)),
+        _client("off", hash_secret(SECRET), enabled=False),
+        _client("old", _legacy()),
+    )
+    with pytest.raises(AuthFailed):
+        await auth.authenticate("10.0.0.1", client_id, secret)
+    assert len(slow_calls) == 1
+
+
+async def test_a_migrated_client_with_its_right_secret_pays_no_argon2(
+    slow_calls: list[str],
+) -> None:
+    auth = _authenticator(_client("migrated", hash_secret(SECRET)), _client("old", _legacy()))
+    await auth.authenticate("10.0.0.1", "migrated", SECRET)
+    assert slow_calls == []
+
+
 async def test_argon2_runs_off_the_event_loop(slow_calls: list[str]) -> None:
     auth = _authenticator(_client("portal", _legacy()))
     await auth.authenticate("10.0.0.1", "portal", SECRET)
