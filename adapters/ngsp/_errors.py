@@ -14,6 +14,9 @@ the adapter ever sees a transport or parser exception::
     ├── UpstreamRejected            a definite non-transient HTTP failure (other 4xx/5xx) (→ 502)
     ├── UpstreamAuthError           NGSP refused our consumer credentials or token (→ 502)
     ├── UpstreamProtocolError       the answer was not the expected XML (→ 502)
+    │   └── UpstreamRecordError     readable, but its record is unusable: a malformed value,
+    │                               another citizen, several records for one number (→ 502;
+    │                               about one record, so it neither opens the breaker nor retries)
     └── UpstreamFault               a SOAP Fault (``fault_code``, ``fault_class``) (→ 502/422)
 
 ``layer`` is ``ngsp`` for link and platform failures and ``population-db`` for answers from the
@@ -34,6 +37,7 @@ __all__ = [
     "UpstreamFault",
     "UpstreamHTTPError",
     "UpstreamProtocolError",
+    "UpstreamRecordError",
     "UpstreamRejected",
     "UpstreamTimeout",
     "UpstreamUnavailable",
@@ -105,6 +109,10 @@ class UpstreamAuthError(NgspError):
 class UpstreamProtocolError(NgspError):
     code = "upstream_bad_response"
     layer = "population-db"
+
+
+class UpstreamRecordError(UpstreamProtocolError):
+    """One record the gateway cannot use; the national side itself may be perfectly healthy."""
 
 
 class UpstreamFault(NgspError):

@@ -33,6 +33,7 @@ from adapters.ngsp._errors import (
     UpstreamFault,
     UpstreamHTTPError,
     UpstreamProtocolError,
+    UpstreamRecordError,
     UpstreamRejected,
     UpstreamTimeout,
     UpstreamUnavailable,
@@ -104,6 +105,8 @@ def counts_against_breaker(exc: BaseException) -> bool:
         return exc.fault_class == "Server"
     if isinstance(exc, UpstreamRejected):
         return exc.status >= 500
+    if isinstance(exc, UpstreamRecordError):  # one unusable record, not an unhealthy service
+        return False
     return isinstance(exc, UpstreamUnavailable | UpstreamProtocolError)
 
 
@@ -357,4 +360,4 @@ def _parsed(parse: Callable[[bytes], _T], content: bytes) -> _T:
         # Never echo the values: they are personal data. Field locations are enough to debug.
         fields = sorted({".".join(str(p) for p in error["loc"]) for error in exc.errors()})
         reason = f"record does not fit the canonical model at {', '.join(fields)}"
-        raise UpstreamProtocolError(reason) from exc
+        raise UpstreamRecordError(reason) from exc

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from adapters.ngsp._errors import UpstreamFault, UpstreamProtocolError
+from adapters.ngsp._errors import UpstreamFault, UpstreamProtocolError, UpstreamRecordError
 from contracts import wire
 from contracts.models import Citizen, Household
 from contracts.wire import DAN_NS, DATA_NS, SOAP_NS, Operation, SoapRequest, build_request
@@ -37,6 +37,8 @@ def _translated() -> Iterator[None]:
         yield
     except wire.WireFault as fault:
         raise _fault(fault) from fault
+    except wire.WireRecordError as exc:
+        raise UpstreamRecordError(str(exc)) from exc
     except wire.WireError as exc:
         raise UpstreamProtocolError(str(exc)) from exc
 

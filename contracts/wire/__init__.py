@@ -9,7 +9,7 @@ shape it reads; contracts/examples/ holds a golden answer of each.
 
 from contracts.wire._answers import parse_household, parse_lookup, parse_verify
 from contracts.wire._envelope import fault_if_any, read_payload
-from contracts.wire._errors import FaultClass, WireError, WireFault
+from contracts.wire._errors import FaultClass, WireError, WireFault, WireRecordError
 from contracts.wire._names import (
     DAN_NS,
     DATA_NS,
@@ -35,6 +35,7 @@ __all__ = [
     "SoapRequest",
     "WireError",
     "WireFault",
+    "WireRecordError",
     "build_request",
     "fault_if_any",
     "operation_element",

@@ -11,7 +11,7 @@ from lxml import etree
 from contracts.models import Citizen, Household
 from contracts.wire import _records as records
 from contracts.wire._envelope import read_payload
-from contracts.wire._errors import WireError
+from contracts.wire._errors import WireRecordError
 from contracts.wire._names import Operation
 
 __all__ = ["parse_household", "parse_lookup", "parse_verify"]
@@ -25,13 +25,19 @@ def parse_lookup(content: bytes, number: str | None = None) -> Citizen | None:
     With ``number`` (the SoDinhDanh or SoCMND asked for) the record must carry it.
     """
     collection = read_payload(content, Operation.LOOKUP)
-    record = records.fields(collection).get("CongDan")
-    if record is None:
-        return None
-    citizen = records.citizen(record)
-    if number is not None and number not in (citizen.personal_id, citizen.cmnd):
-        raise WireError("the CongDan in the answer is not the citizen asked for")
-    return citizen
+    found = [records.citizen(record) for record in records.all_named(collection, "CongDan")]
+    if number is not None:
+        found = [c for c in found if number in (c.personal_id, c.cmnd)] or _not_asked_for(found)
+    if len(found) > 1:
+        # Picking one would hand a portal someone's record by the order of the XML.
+        raise WireRecordError(f"the answer holds {len(found)} CongDan for one number")
+    return found[0] if found else None
+
+
+def _not_asked_for(found: list[Citizen]) -> list[Citizen]:
+    if found:
+        raise WireRecordError("the CongDan in the answer is not the citizen asked for")
+    return found
 
 
 def parse_verify(content: bytes) -> bool:
@@ -39,7 +45,7 @@ def parse_verify(content: bytes) -> bool:
     result = read_payload(content, Operation.VERIFY)
     text = (records.text(records.fields(result), "TonTai") or "").lower()
     if text not in _BOOLEAN:
-        raise WireError(f"TonTai must be a boolean, got {text[:10]!r}")
+        raise WireRecordError(f"TonTai must be a boolean, got {text[:10]!r}")
     return _BOOLEAN[text]
 
 
@@ -50,7 +56,7 @@ def parse_household(content: bytes, number: str | None = None) -> Household | No
     if not members:
         return None
     if number is not None and not any(number in (m.personal_id, m.cmnd) for m in members):
-        raise WireError("the HoGiaDinh in the answer does not hold the citizen asked for")
+        raise WireRecordError("the HoGiaDinh in the answer does not hold the citizen asked for")
     found = records.fields(household)
     head: etree._Element | None = found.get("ChuHo")
     return Household(

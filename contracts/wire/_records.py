@@ -2,7 +2,7 @@
 
 Any element may be missing or empty; names, dates and addresses come in the QCVN and the live
 dialects; fields may be in the data namespace, the service namespace or none. A value of the
-wrong shape (a date that is not one) is a :class:`WireError`.
+wrong shape (a date that is not one) is a :class:`WireRecordError`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from contracts.models import (
     PersonRef,
     Sex,
 )
-from contracts.wire._errors import WireError
+from contracts.wire._errors import WireRecordError
 from contracts.wire._names import DAN_NS, DATA_NS
 
 __all__ = ["children", "citizen", "fields", "head", "member", "text"]
@@ -42,6 +42,17 @@ def _name_of(tag: object) -> str | None:
     if tag.startswith(_DAN_PREFIX):
         return tag[_DAN_CUT:]
     return None if tag[:1] == "{" else tag
+
+
+def all_named(parent: etree._Element | None, name: str) -> list[etree._Element]:
+    """Every payload child of ``parent`` with local name ``name``, in document order."""
+    if parent is None:
+        return []
+    return [
+        element
+        for element in parent
+        if isinstance(element.tag, str) and etree.QName(element).localname == name
+    ]
 
 
 def fields(parent: etree._Element | None) -> dict[str, etree._Element]:
@@ -137,15 +148,28 @@ def _birth(element: etree._Element | None) -> str | None:
     full = text(found, "NgayThangNam")
     if full:
         digits = full.replace("-", "")
+        if (
+            len(digits) == 8
+            and digits.isascii()
+            and digits.isdigit()
+            and "00"
+            in (
+                digits[4:6],
+                digits[6:8],
+            )
+        ):
+            return _year(digits[:4])  # day or month unknown ("19920000"): the year is what is known
         try:
             return date(int(digits[:4]), int(digits[4:6]), int(digits[6:8])).isoformat()
         except ValueError as exc:
-            raise WireError("NgayThangNam is not a date") from exc
+            raise WireRecordError("NgayThangNam is not a date") from exc
     year = text(found, "Nam")
-    if year is None:
-        return None
-    if len(year) != 4 or not year.isascii() or not year.isdigit():
-        raise WireError("Nam is not a year")
+    return None if year is None else _year(year)
+
+
+def _year(year: str) -> str:
+    if len(year) != 4 or not year.isascii() or not year.isdigit() or year == "0000":
+        raise WireRecordError("Nam is not a year")
     return year
 
 

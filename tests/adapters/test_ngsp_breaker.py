@@ -6,7 +6,14 @@ import asyncio
 
 import pytest
 
-from adapters.ngsp import CircuitBreaker, CircuitOpen, UpstreamHTTPError
+from adapters.ngsp import (
+    CircuitBreaker,
+    CircuitOpen,
+    UpstreamHTTPError,
+    UpstreamProtocolError,
+    UpstreamRecordError,
+)
+from adapters.ngsp.client import counts_against_breaker
 from adapters.ngsp.testing import FakeClock
 
 NUMBER = "054092000123"
@@ -250,3 +257,10 @@ async def test_breaker_opening_mid_call_stops_its_retries(upstream, client, make
 
     assert ctx.attempts == 2
     assert isinstance(caught.value, CircuitOpen)
+
+
+def test_one_unusable_record_does_not_count_against_the_breaker() -> None:
+    """A malformed record or an ambiguous answer is about one citizen: five look-ups of that
+    citizen must not open the circuit for the whole province. Garbage envelopes still count."""
+    assert not counts_against_breaker(UpstreamRecordError("NgayThangNam is not a date"))
+    assert counts_against_breaker(UpstreamProtocolError("the answer is not well-formed XML"))

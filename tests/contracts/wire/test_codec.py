@@ -8,6 +8,7 @@ counterpart gives, and each answer marked ``readable: false`` must be refused.
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -216,3 +217,56 @@ def test_the_same_code_in_a_2021_address_is_another_place() -> None:
     assert (address.era, address.commune_name, address.district_code) == ("2021", "Phường 1", "555")
     assert address.other_era is not None
     assert [u.code for u in address.other_era.units] == ["22015"]
+
+
+def _with_records(*changes: tuple[str, str]) -> bytes:
+    """lookup-found-qcvn.xml with its CongDan repeated, each copy's text edited by ``changes``."""
+    document = etree.fromstring((EXAMPLES / "lookup-found-qcvn.xml").read_bytes())
+    (record,) = [e for e in document.iter() if etree.QName(e).localname == "CongDan"]
+    parent = record.getparent()
+    assert parent is not None
+    for old, new in changes:
+        copy = etree.fromstring(etree.tostring(record).replace(old.encode(), new.encode()))
+        parent.insert(parent.index(record), copy)  # before the original: order must not matter
+    return bytes(etree.tostring(document))
+
+
+def test_another_citizen_listed_first_does_not_displace_the_one_asked_for() -> None:
+    content = _with_records((QCVN_PERSON, "054301009999"))
+    citizen = wire.parse_lookup(content, QCVN_PERSON)
+    assert citizen is not None
+    assert citizen.personal_id == QCVN_PERSON
+
+
+def test_two_records_for_the_number_asked_are_refused_as_ambiguous() -> None:
+    """Picking one would hand a portal someone's record by the order of the XML."""
+    content = _with_records(("221987654", "221987655"))  # same id, another CMND
+    with pytest.raises(wire.WireRecordError, match="2 CongDan for one number"):
+        wire.parse_lookup(content, QCVN_PERSON)
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        pytest.param("19920000", "1992", id="day-and-month-unknown"),
+        pytest.param("19920500", "1992", id="day-unknown"),
+        pytest.param("1992-00-00", "1992", id="qcvn-form-unknown"),
+    ],
+)
+def test_an_unknown_day_or_month_reads_as_the_year(written: str, read: str) -> None:
+    content = (EXAMPLES / "lookup-found-qcvn.xml").read_bytes()
+    original = re.search(rb"<(?:\w+:)?NgayThangNam>([^<]+)<", content)
+    assert original is not None
+    citizen = wire.parse_lookup(content.replace(original.group(1), written.encode()), QCVN_PERSON)
+    assert citizen is not None
+    assert citizen.date_of_birth == read
+
+
+def test_a_record_level_error_is_a_wire_error_of_its_own_kind() -> None:
+    """The adapter tells one bad record (no breaker) from a broken service (breaker)."""
+    content = (EXAMPLES / "lookup-found-qcvn.xml").read_bytes()
+    with pytest.raises(wire.WireRecordError):
+        wire.parse_lookup(content, "221987655")
+    with pytest.raises(wire.WireError) as not_xml:
+        wire.parse_lookup(b"<<<", QCVN_PERSON)
+    assert not isinstance(not_xml.value, wire.WireRecordError)
