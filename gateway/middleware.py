@@ -97,7 +97,7 @@ def _end_server_span(
 ) -> None:
     if not span.is_recording():
         return
-    route = getattr(scope.get("route"), "path", None)
+    route = _route_template(scope)
     if route is not None:
         span.update_name(f"{scope['method']} {route}")
         span.set_attribute("http.route", route)
@@ -108,6 +108,13 @@ def _end_server_span(
             span.set_attribute(f"lgsp.{name}", state[name])
     if status >= 500:
         span.set_status(otel_trace.StatusCode.ERROR)
+
+
+def _route_template(scope: Scope) -> str | None:
+    """The matched route as documented (``/api/v1/citizens/{number}``): never the raw path,
+    which holds a citizen's number, and without a path convertor's name."""
+    matched = scope.get("route")
+    return getattr(matched, "path_format", None) or getattr(matched, "path", None)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -172,9 +179,7 @@ class RequestContextMiddleware:
 
     def _completed(self, scope: Scope, state: dict[str, Any], status: int, seconds: float) -> None:
         # path_format: the template without convertors ("{number}", not "{number:citizen_number}")
-        matched = scope.get("route")
-        route = getattr(matched, "path_format", None) or getattr(matched, "path", None)
-        route = route or "unmatched"
+        route = _route_template(scope) or "unmatched"
         fields = {name: state[name] for name in _STATE_FIELDS if state.get(name) is not None}
         if "operation" in fields and self.observability is not None:
             fields["breaker_state"] = self.observability.breaker_state()

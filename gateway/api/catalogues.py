@@ -25,6 +25,7 @@ router = APIRouter(prefix="/api/v1/catalogues", tags=["catalogues"])
 @router.get(
     "/admin-units/{code}",
     summary="An administrative unit of 2021 or 2025 and its codes in the other era",
+    operation_id="getAdminUnit",
     response_model=AdminUnitEntry,
     responses=problem_responses(401, 404, 422),
 )

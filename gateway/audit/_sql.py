@@ -161,7 +161,13 @@ TOUCH_SCHEMA = (
     " WHERE version = (SELECT MAX(version) FROM {migrations})"
 )
 # A complete schema's tables: none found is a lost schema (re-created), some a damaged one.
-SCHEMA_TABLES = ("audit_records", "audit_anchors", "audit_schema_migrations")
+SCHEMA_TABLES = (
+    "audit_records",
+    "audit_anchors",
+    "audit_subjects",
+    "audit_legacy",
+    "audit_schema_migrations",
+)
 
 _PLACEHOLDER = re.compile(r"\?")
 

@@ -87,7 +87,14 @@ async def test_unknown_parameters_are_ignored(stack: Stack) -> None:
 
 async def test_the_openapi_documents_the_rfc_errors(stack: Stack) -> None:
     operation = stack.app.openapi()["paths"][TOKEN]["post"]
-    assert set(operation["responses"]) == {"200", "400", "401"}
+    responses = operation["responses"]
+    # 400 and 401 are RFC 6749 error JSON; 429 (auth throttling, #15) and the app-wide 431/500
+    # are problem documents like every other endpoint's.
+    assert set(responses) == {"200", "400", "401", "429", "431", "500"}
+    for status in ("400", "401"):
+        assert set(responses[status]["content"]) == {"application/json"}
+    for status in ("429", "431", "500"):
+        assert "application/problem+json" in responses[status]["content"]
     body = operation["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]
     assert body["required"] == ["grant_type"]
     assert body["properties"]["grant_type"]["const"] == "client_credentials"

@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 
 from gateway.audit import AuditTrail, AuditUnavailable, open_audit_reader, open_audit_trail
+from gateway.audit._sql import SCHEMA_TABLES
 from tests.gateway.audit.support import KEY, execute, make_event
 
-_ALL_TABLES = ("audit_records", "audit_anchors", "audit_schema_migrations")
+_ALL_TABLES = SCHEMA_TABLES  # every table the migrations create (a recreated database)
 
 
 async def _drop(audit_dsn: str, *tables: str) -> None:
