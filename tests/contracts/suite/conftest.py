@@ -84,6 +84,10 @@ class Deployment:
 def deployment(workdir: Path, **env: str) -> Iterator[Deployment]:
     clients = env.pop("clients", None) or str(write_clients(workdir / "clients.yaml"))
     env.setdefault("LGSP_ADMIN_TOKEN", ADMIN_TOKEN)
+    # Each suite run sends wrong secrets on purpose (security.bad-credentials, malformed token
+    # requests), all from 127.0.0.1, and the session runs the suite many times against one
+    # deployment: the per-address budget (10 a minute, docs/security.md) would refuse the rest.
+    env.setdefault("LGSP_AUTH_FAILURES_PER_ADDRESS", "10000")
     with gateway_and_mock(workdir, LGSP_CLIENTS_FILE=clients, **FAST_NGSP, **env) as urls:
         yield Deployment(*urls)
 
