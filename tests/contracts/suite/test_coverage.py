@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from contracts.paths import match_template
 from contracts.suite import COMMITTED_OPENAPI
+from contracts.suite.checks import conformance
 from contracts.suite.coverage import spec_coverage
 
 DOCUMENT: dict[str, Any] = {
@@ -54,3 +57,13 @@ def test_the_committed_contract_has_pairs_to_cover() -> None:
     coverage = spec_coverage(document)
     assert coverage.pairs > 50
     assert coverage.percent == 0.0
+
+
+def test_the_suites_schemathesis_run_leaves_the_token_endpoint_alone() -> None:
+    """Fuzzed wrong credentials would spend the tester's per-address failure budget: a second
+    `lgsp contract run` within a minute was refused wholesale with 429 auth_throttled."""
+    context = SimpleNamespace(
+        config=SimpleNamespace(gateway_url="http://gateway"), identity=lambda _name: None
+    )
+    command = conformance._command(context, "schemathesis", Path("c.toml"), Path("h.har"))  # type: ignore[arg-type]
+    assert command[command.index("--exclude-operation-id") + 1] == "issueToken"
