@@ -21,6 +21,7 @@ FROM python:3.11.11-slim-bookworm AS runtime
 ENV PATH=/opt/lgsp/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
+    LGSP_ENV=production \
     LGSP_HOST=0.0.0.0 \
     LGSP_PORT=8000 \
     LGSP_LOG_FORMAT=json \

@@ -12,6 +12,7 @@ environment variable to fix and never the value it holds (a traceback with pydan
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -36,6 +37,9 @@ class Settings(BaseSettings):
 
     env: Literal["dev", "production"] = Field("dev", description="dev or production.")
     host: str = "127.0.0.1"
+    dev_allow_remote: bool = Field(
+        False, description="Let dev mode (demo clients, dev keys) listen beyond loopback."
+    )
     port: int = Field(8000, ge=1, le=65535)
     workers: int = Field(
         1, ge=1, le=64, description="Worker processes of `lgsp serve` (2+ need Redis limits)."
@@ -185,6 +189,12 @@ class Settings(BaseSettings):
         problems = _url_problems(self)
         if self.env == "production":
             problems += _production_problems(self)
+        elif not self.dev_allow_remote and not _is_loopback(self.host):
+            problems.append(
+                "LGSP_HOST is not a loopback address, but dev mode serves demo clients and"
+                " development keys: set LGSP_ENV=production with real secrets"
+                " (or LGSP_DEV_ALLOW_REMOTE=true for a private test network)"
+            )
         if problems:
             raise ValueError("\n".join(problems))  # settings_problems() splits them again
         return self
@@ -201,6 +211,15 @@ _URLS = {
     "ngsp_base_url": (("http", "https"), "e.g. https://ngsp.example.vn"),
     "redis_url": (("redis", "rediss", "unix"), "e.g. redis://127.0.0.1:6379/0"),
 }
+
+
+def _is_loopback(host: str) -> bool:
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name other than localhost may resolve anywhere
 
 
 def _url_problems(settings: Settings) -> list[str]:
@@ -222,6 +241,8 @@ def _production_problems(settings: Settings) -> list[str]:
     ]
     if len(settings.token_signing_key.get_secret_value()) < 32:
         problems.append("LGSP_TOKEN_SIGNING_KEY must be at least 32 characters in production")
+    if len(settings.audit_hmac_key.get_secret_value()) < 32:
+        problems.append("LGSP_AUDIT_HMAC_KEY must be at least 32 characters in production")
     if settings.audit_dsn.strip().lower() in ("none:", "none://"):
         problems.append("LGSP_AUDIT_DSN none: disables the audit trail; refused in production")
     if settings.audit_signing_key is None and settings.audit_signing_key_file is None:

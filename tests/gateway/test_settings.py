@@ -105,3 +105,36 @@ def test_production_refuses_to_start_without_a_checkpoint_signing_key(tmp_path: 
             ngsp_consumer_secret="real-consumer-secret",
         )
     assert "a" * 40 not in str(refused.value), "a refusal never echoes a secret"
+
+
+def test_dev_mode_refuses_to_listen_beyond_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Demo clients and development keys on a public interface (docker run IMAGE did this)."""
+    problems = _problems(monkeypatch, LGSP_HOST="0.0.0.0")  # noqa: S104 -- the case under test
+    assert len(problems) == 1
+    assert problems[0].startswith("LGSP_HOST is not a loopback address")
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "::1", "127.0.0.2"])
+def test_dev_mode_on_loopback_starts(monkeypatch: pytest.MonkeyPatch, host: str) -> None:
+    monkeypatch.setenv("LGSP_HOST", host)
+    assert load_settings(_env_file=None).host == host
+
+
+def test_a_private_test_network_can_opt_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LGSP_HOST", "0.0.0.0")  # noqa: S104 -- the case under test
+    monkeypatch.setenv("LGSP_DEV_ALLOW_REMOTE", "true")
+    assert load_settings(_env_file=None).dev_allow_remote
+
+
+def test_production_refuses_a_short_audit_hmac_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A short key used to pass settings and then fail in the lifespan with a traceback."""
+    problems = _problems(
+        monkeypatch,
+        LGSP_ENV="production",
+        LGSP_TOKEN_SIGNING_KEY="t" * 40,
+        LGSP_AUDIT_HMAC_KEY="short-but-not-the-dev-key",
+        LGSP_NGSP_CONSUMER_SECRET="real",
+        LGSP_CLIENTS_FILE="clients.yaml",
+        LGSP_AUDIT_SIGNING_KEY_FILE="signing.key",
+    )
+    assert problems == ["LGSP_AUDIT_HMAC_KEY must be at least 32 characters in production"]
