@@ -32,7 +32,7 @@ from gateway.ratelimit import MemoryRateLimiter, RateLimiter
 from gateway.ratelimit.failures import FailureCounter, MemoryFailureCounter, RedisFailureCounter
 from gateway.ratelimit.redis import RedisRateLimiter
 from gateway.security.authn import ClientAuthenticator
-from gateway.security.clients import ClientRegistry, demo_clients
+from gateway.security.clients import ClientRegistry, ClientsFileError, demo_clients
 from gateway.security.tokens import TokenIssuer
 from gateway.settings import DEV_AUDIT_KEY, Settings
 
@@ -48,11 +48,14 @@ class StartupFailed(Exception):
 
     def fields(self) -> dict[str, str]:
         """The one log line's fields, with what to do about it."""
-        if ":" not in self.target.partition("/")[0]:  # a file path, not host:port/database
+        if self.what == "clients file":
+            hint = f"fix {self.target} (`lgsp clients list` reads it)"
+        elif ":" not in self.target.partition("/")[0]:  # a file path, not host:port/database
             hint = f"check that {self.target}'s directory exists and this user may write there"
         else:
             hint = f"check that {self.target} is up and reachable"
-        hint += f", and that {self.variable} names the right store"
+        kind = "file" if self.what == "clients file" else "store"
+        hint += f", and that {self.variable} names the right {kind}"
         return {
             "store": self.what,
             "target": self.target,
@@ -120,6 +123,12 @@ class Runtime:
     async def start(self) -> None:
         """Open the stores; a failure raises StartupFailed naming the store and its variable."""
         audit_dsn, jobs_dsn = self.settings.audit_dsn, self.settings.jobs_dsn
+        try:
+            self.clients.check()
+        except ClientsFileError as exc:
+            raise StartupFailed(
+                "clients file", "LGSP_CLIENTS_FILE", str(exc.path), exc.reason
+            ) from None
         await _start("audit store", "LGSP_AUDIT_DSN", audit_dsn, self.audit.start)
         await _start("audit store", "LGSP_AUDIT_DSN", audit_dsn, self.audit_reader.open)
         await _start("job store", "LGSP_JOBS_DSN", jobs_dsn, self.jobs.start)

@@ -127,6 +127,8 @@ class JobWorker:
         """Stop claiming, finish (or give back) the rows in hand, store what is done."""
         self._stopping.set()
         self._wake.set()
+        if not self._services:  # never started (the gateway refused to start): nothing to stop
+            return
         feeder, checkpointer, *others = self._services
         await feeder
         await self._give_back_queued()

@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from gateway.logs import get_logger
 from gateway.security.secret_hash import hash_secret, new_secret, verify_secret
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "DEMO_CLIENT_SECRET",
     "ClientRecord",
     "ClientRegistry",
+    "ClientsFileError",
     "FieldSet",
     "Operation",
     "demo_client",
@@ -44,6 +46,8 @@ DEMO_BASIC_ID, DEMO_BASIC_SECRET = "demo-basic", "demo-basic-secret"
 DEMO_AUDITOR_ID, DEMO_AUDITOR_SECRET = "demo-auditor", "demo-auditor-secret"
 AGENCY_CODE = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$")  # e.g. 000.00.00.H45
 _PURPOSE_CODE = re.compile(r"^\d\.\d{6}(\.\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2})?$")
+
+_log = get_logger("gateway.clients")
 
 
 class Operation(StrEnum):
@@ -111,6 +115,7 @@ class ClientRegistry:
         self.path = path
         self._static = {c.client_id: c for c in clients or []}
         self._loaded: _Loaded | None = None
+        self.problem: str | None = None  # why the file on disk is not the registry in use
 
     def get(self, client_id: str) -> ClientRecord | None:
         return self._current().get(client_id)
@@ -118,13 +123,37 @@ class ClientRegistry:
     def all(self) -> list[ClientRecord]:
         return sorted(self._current().values(), key=lambda c: c.client_id)
 
+    def check(self) -> None:
+        """Read the file now; :class:`ClientsFileError` when it is missing or unreadable."""
+        if self.path is not None and not self.path.exists():
+            raise ClientsFileError(self.path, "no such file (create it with `lgsp clients add`)")
+        self._current()
+        if self.problem is not None:
+            raise ClientsFileError(self.path or Path("-"), self.problem)
+
     def _current(self) -> dict[str, ClientRecord]:
         if self.path is None:
             return self._static
         mtime = _mtime_ns(self.path)
         if self._loaded is None or self._loaded.mtime_ns != mtime:
-            self._loaded = _Loaded(mtime, {c.client_id: c for c in load_clients(self.path)})
-        return self._loaded.clients
+            self._reload(self.path, mtime)
+        return self._loaded.clients if self._loaded is not None else {}
+
+    def _reload(self, path: Path, mtime: int) -> None:
+        try:
+            clients = load_clients(path)
+        except ClientsFileError as exc:
+            # Keep serving the last good registry: one bad edit must not refuse every portal.
+            if self.problem != exc.reason:
+                _log.error("clients_file_invalid", path=str(path), reason=exc.reason)
+            self.problem = exc.reason
+            if self._loaded is not None:
+                self._loaded = _Loaded(mtime, self._loaded.clients)
+            return
+        if self.problem is not None:
+            _log.info("clients_file_valid_again", path=str(path))
+        self.problem = None
+        self._loaded = _Loaded(mtime, {c.client_id: c for c in clients})
 
     def save(self, clients: list[ClientRecord]) -> None:
         if self.path is None:
@@ -140,14 +169,42 @@ def _mtime_ns(path: Path) -> int:
         return -1
 
 
+class ClientsFileError(ValueError):
+    """The clients file cannot be used; ``reason`` says where, never a value (hashes are secret)."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"invalid clients file {path}: {reason}")
+        self.path, self.reason = path, reason
+
+
 def load_clients(path: Path) -> list[ClientRecord]:
     if not path.exists():
         return []
-    raw: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     try:
-        return [ClientRecord.model_validate(item) for item in raw.get("clients", [])]
-    except (ValidationError, AttributeError) as exc:
-        raise ValueError(f"invalid clients file {path}: {exc}") from exc
+        raw: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        entries = list(raw.get("clients", []))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise ClientsFileError(path, f"not valid YAML{where}") from None
+    except (AttributeError, TypeError):
+        raise ClientsFileError(path, "expected a mapping with a `clients` list") from None
+    clients = []
+    for number, item in enumerate(entries, 1):
+        try:
+            clients.append(ClientRecord.model_validate(item))
+        except ValidationError as exc:
+            raise ClientsFileError(path, f"client {number}: {_where(exc)}") from None
+    return clients
+
+
+def _where(exc: ValidationError) -> str:
+    """The failing entries and fields with pydantic's messages, without the input values."""
+    problems = exc.errors(include_url=False, include_input=False, include_context=False)
+    return "; ".join(
+        f"{'.'.join(map(str, e['loc'])) or 'entry'}: {str(e['msg']).removeprefix('Value error, ')}"
+        for e in problems
+    )
 
 
 def save_clients(path: Path, clients: list[ClientRecord]) -> None:
