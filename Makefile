@@ -27,8 +27,7 @@ install: $(STAMP)
 
 # Re-resolve both lock files from pyproject.toml (after changing a dependency), newest allowed
 # versions; commit the result. The runtime lock is constrained by the dev lock so both agree.
-lock: $(BIN)/python
-	@test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet "uv>=0.5"
+lock: $(STAMP)  # uv itself comes from the dev lock, pinned like everything else
 	$(UV_COMPILE) pyproject.toml requirements/build.in --extra dev -o $(LOCK_DEV)
 	$(UV_COMPILE) pyproject.toml -c $(LOCK_DEV) -o $(LOCK_RUNTIME)
 	$(UV_COMPILE) requirements/build.in -c $(LOCK_DEV) -o requirements/build.txt

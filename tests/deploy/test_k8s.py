@@ -136,11 +136,11 @@ def test_probes_and_service_use_the_container_port() -> None:
     assert by_kind("PodDisruptionBudget")["spec"]["selector"]["matchLabels"] == selector
 
 
-def test_network_policy_allows_only_dns_ngsp_postgres_and_redis() -> None:
+def test_network_policy_allows_only_dns_ngsp_postgres_redis_and_otlp() -> None:
     policy = by_kind("NetworkPolicy")
     assert set(policy["spec"]["policyTypes"]) == {"Ingress", "Egress"}
     ports = sorted(port["port"] for rule in policy["spec"]["egress"] for port in rule["ports"])
-    assert ports == [53, 53, 443, 5432, 6379]
+    assert ports == [53, 53, 443, 4318, 5432, 6379]
 
 
 def test_image_user_matches_the_pod_user() -> None:
