@@ -58,6 +58,7 @@ __all__ = [
     "RateLimited",
     "ServiceUnavailable",
     "Unauthenticated",
+    "UnknownReference",
     "UnsupportedMediaType",
     "install_problem_handlers",
     "problem_response",
@@ -157,6 +158,12 @@ class NotFound(GatewayError):
     status = 404
     title = "Not found"
     layer = "population-db"
+
+
+class UnknownReference(NotFound):
+    """A code absent from the gateway's own reference data (no national call was made)."""
+
+    layer = "gateway"
 
 
 class Conflict(GatewayError):

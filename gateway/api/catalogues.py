@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 
 from contracts.admin_eras import entry
 from contracts.models import AdminUnitEntry
 from gateway.api.deps import CurrentClient
-from gateway.errors import NotFound, problem_responses
+from gateway.errors import InvalidInput, UnknownReference, problem_responses
 
 __all__ = ["router"]
 
@@ -30,6 +30,7 @@ router = APIRouter(prefix="/api/v1/catalogues", tags=["catalogues"])
     responses=problem_responses(401, 404, 422),
 )
 async def admin_unit(
+    request: Request,
     code: Annotated[
         str,
         Path(
@@ -44,9 +45,12 @@ async def admin_unit(
         Query(description="The era CODE belongs to: the same number names different places."),
     ] = "2021",
 ) -> AdminUnitEntry:
+    if len(request.query_params.getlist("era")) > 1:
+        # Two eras name two different places: taking one of them silently could answer wrong.
+        raise InvalidInput("duplicate_parameter", "era was given more than once; give it once.")
     found = entry(code, era)
     if found is None:
-        raise NotFound(
+        raise UnknownReference(
             "admin_unit_not_found",
             f"No {era} administrative unit has this code; check it, or ask the other era.",
         )

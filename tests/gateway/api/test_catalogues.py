@@ -51,6 +51,12 @@ async def test_the_era_decides_which_place_a_code_is(stack: Stack) -> None:
         pytest.param("/api/v1/catalogues/admin-units/99999", 404, "admin_unit_not_found", id="404"),
         pytest.param("/api/v1/catalogues/admin-units/2a", 422, None, id="not-digits"),
         pytest.param("/api/v1/catalogues/admin-units/22015?era=2030", 422, None, id="bad-era"),
+        pytest.param(
+            "/api/v1/catalogues/admin-units/22015?era=2021&era=2025",
+            422,
+            "duplicate_parameter",
+            id="era-twice",
+        ),
     ],
 )
 async def test_bad_codes_are_problems_not_500s(
@@ -62,6 +68,8 @@ async def test_bad_codes_are_problems_not_500s(
     assert response.headers["content-type"].startswith("application/problem+json")
     if code:
         assert response.json()["code"] == code
+    if status == 404:
+        assert response.json()["layer"] == "gateway"  # local reference data, no national call
 
 
 async def test_the_catalogue_needs_a_client(stack: Stack) -> None:
