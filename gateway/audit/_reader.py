@@ -107,6 +107,21 @@ class AuditReader:
         )
         return page_of(records, limit)
 
+    async def key_matches(self, sample: int = 5) -> bool | None:
+        """Whether this reader's HMAC key sealed the trail: None when the trail is empty.
+
+        A reader with another key finds nobody under any number and says so without error: "no
+        one looked this citizen up" would be a false answer. The newest records are sampled; a
+        key that verifies none of them is not the trail's key (a tampered record alone would
+        leave the others verifying, and ``verify`` is what reports tampering).
+        """
+        newest = await self._store.search(
+            AuditQuery(), cursor=None, newest_first=True, limit=sample
+        )
+        if not newest:
+            return None
+        return any(self._keys.record_mac(record) == record.hash for record in newest)
+
     async def subject(
         self, number: str, *, limit: int = 50, cursor: int | None = None
     ) -> SubjectReport:

@@ -266,7 +266,9 @@ def search(
     page = _run(
         dsn,
         hmac_key,
-        lambda r: r.search(query, limit=limit, cursor=cursor, newest_first=not oldest_first),
+        lambda r: _keyed(
+            r, lambda: r.search(query, limit=limit, cursor=cursor, newest_first=not oldest_first)
+        ),
     )
     _print_page(page, as_json, title="Audit records")
 
@@ -286,7 +288,9 @@ def subject(
     Either of the person's numbers finds every record that disclosed anything about them: asked
     about, as a household member, or as a relative named in a record.
     """
-    report = _run(dsn, hmac_key, lambda r: r.subject(number, limit=limit, cursor=cursor))
+    report = _run(
+        dsn, hmac_key, lambda r: _keyed(r, lambda: r.subject(number, limit=limit, cursor=cursor))
+    )
     _print_subject(report, as_json)
 
 
@@ -442,6 +446,16 @@ def _run(
         _fail(f"audit store unavailable: {exc.detail}", EXIT_UNAVAILABLE)
     except (AuditQueryError, AuditConfigError) as exc:
         _fail(str(exc), EXIT_INPUT)
+
+
+async def _keyed(reader: AuditReader, action: Callable[[], Awaitable[T]]) -> T:
+    """``action``'s answer, once the key is known to be the trail's: another key finds nobody."""
+    if await reader.key_matches() is False:
+        raise AuditConfigError(
+            "the HMAC key does not match this audit trail (its records' MACs do not verify): "
+            "every search would come back empty; check LGSP_AUDIT_HMAC_KEY or --hmac-key"
+        )
+    return await action()
 
 
 def _require_existing_file(dsn: str) -> None:

@@ -188,3 +188,16 @@ async def test_search_refuses_a_cursor_past_64_bits_in_one_line(recorded: dict[s
     assert code == 2
     assert "--cursor" in output
     assert "Traceback" not in output
+
+
+@pytest.mark.parametrize("command", ["subject", "search"])
+async def test_another_hmac_key_is_refused_not_answered_with_nobody(
+    recorded: dict[str, str], command: str
+) -> None:
+    """With the wrong key every subject looks unvisited: a false "nobody looked you up"."""
+    wrong = {**recorded, "LGSP_AUDIT_HMAC_KEY": "another-audit-hmac-key-0123456789abcdef"}
+    args = [command, PERSONAL_ID] if command == "subject" else [command]
+    code, output = await _invoke(wrong, *args)
+    assert code != 0
+    assert "HMAC key does not match this audit trail" in output
+    assert "Traceback" not in output
