@@ -22,7 +22,7 @@ _RAISERS = {
 
 
 def _literal_codes(tree: ast.AST) -> set[str]:
-    codes = set()
+    codes: set[str] = set()
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
@@ -69,7 +69,7 @@ def _subclasses(tree: type[Exception]) -> set[type[Exception]]:
 
 def _tree_codes(classes: set[type[Exception]]) -> set[str]:
     """Class-attribute codes, and the ``code="..."`` literals the classes are raised with."""
-    codes = {cls.code for cls in classes if isinstance(getattr(cls, "code", None), str)}
+    codes = {str(getattr(cls, "code", None)) for cls in classes if hasattr(cls, "code")}
     names = {cls.__name__ for cls in classes}
     for path in [*(ROOT / "gateway").rglob("*.py"), *(ROOT / "adapters").rglob("*.py")]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -77,7 +77,9 @@ def _tree_codes(classes: set[type[Exception]]) -> set[str]:
                 codes |= {
                     k.value.value
                     for k in node.keywords
-                    if k.arg == "code" and isinstance(k.value, ast.Constant)
+                    if k.arg == "code"
+                    and isinstance(k.value, ast.Constant)
+                    and isinstance(k.value.value, str)
                 }
     return codes
 
