@@ -6,7 +6,7 @@ message"): ``X-Purpose-Code`` (MaDVC, the procedure code), ``X-Officer-Id`` (MaC
 ``X-Case-Id`` (the dossier); their syntax and problem codes are rules in ``gateway.api.params``.
 ``inquiry_about`` / ``inquiry_for`` build the typed :class:`~gateway.services.inquiry.Inquiry` a
 use case starts from; every dependency records what it learnt in the request's typed context
-(``gateway.context``), never in ``request.state``.
+(``gateway.context``), never in starlette's untyped state.
 
 Every dependency here is ``async def`` even when it never awaits: FastAPI runs a plain ``def``
 dependency in a worker thread, and two thread hand-offs per look-up cost more than the checks
