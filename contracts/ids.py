@@ -24,8 +24,11 @@ __all__ = [
     "CitizenNumber",
     "InvalidNumber",
     "NumberKind",
+    "birth_year_of",
+    "century_sex_digit",
     "mask_number",
     "parse_number",
+    "year_of",
 ]
 
 _ASCII_DIGITS = re.compile(r"[0-9]+")
@@ -74,8 +77,17 @@ class CitizenNumber:
 
 def birth_year_of(personal_id: str) -> int:
     """Birth year encoded in a 12-digit personal id: 1900 + 100·⌊C/2⌋ + YY."""
-    century_digit = int(personal_id[3])
-    return 1900 + 100 * (century_digit // 2) + int(personal_id[4:6])
+    return year_of(int(personal_id[3]), int(personal_id[4:6]))
+
+
+def year_of(century_sex: int, yy: int) -> int:
+    """The year the century-and-sex digit C and the two year digits YY encode."""
+    return 1900 + 100 * (century_sex // 2) + yy
+
+
+def century_sex_digit(year: int, *, male: bool) -> int:
+    """The digit C a personal id carries for a birth in ``year``: even for men, odd for women."""
+    return 2 * ((year - 1900) // 100) + (0 if male else 1)
 
 
 def parse_number(text: str, *, today: date | None = None) -> CitizenNumber:

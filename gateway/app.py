@@ -15,12 +15,13 @@ from gateway.admission import AdmissionCollector
 from gateway.api import audit, catalogues, citizens, health, jobs, me, oauth, operations
 from gateway.api.docs import install_docs
 from gateway.api.params import parameter_codes
-from gateway.errors import install_problem_handlers, problem_responses
+from gateway.errors import problem_responses
 from gateway.limits import SizeLimitMiddleware
 from gateway.logs import configure_logging, get_logger
 from gateway.middleware import RequestContextMiddleware
 from gateway.observability import Observability, refuse_during_maintenance
 from gateway.observability.tracing import configure_tracing, shutdown_tracing
+from gateway.problems import install_problem_handlers
 from gateway.runtime import StartupFailed, build_runtime
 from gateway.settings import Settings
 

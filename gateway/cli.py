@@ -11,8 +11,10 @@ import json
 import multiprocessing
 import os
 import signal
+import socket
 import sys
 import time
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Annotated
 
@@ -69,11 +71,11 @@ def _settings_or_exit(**overrides: object) -> Settings:
         raise typer.Exit(2) from None
 
 
-def _serve_gateway(host: str, port: int, workers: int = 1) -> None:
+def _serve_gateway(settings: Settings, workers: int = 1) -> None:
     from gateway.serve import WorkersRefused, serve
 
     try:
-        serve(_settings_or_exit(host=host, port=port), workers)
+        serve(settings, workers)
     except WorkersRefused as exc:
         typer.echo(f"lgsp serve: {exc}", err=True)
         raise typer.Exit(2) from None
@@ -89,8 +91,9 @@ def serve(
     ] = None,
 ) -> None:
     """Run the gateway (settings from LGSP_* variables and .env)."""
-    settings = _settings_or_exit()
-    _serve_gateway(host or settings.host, port or settings.port, workers or settings.workers)
+    given = {"host": host, "port": port}  # built once: the options override the variables
+    settings = _settings_or_exit(**{name: value for name, value in given.items() if value})
+    _serve_gateway(settings, workers or settings.workers)
 
 
 def _serve_mock(host: str, port: int) -> None:
@@ -99,6 +102,32 @@ def _serve_mock(host: str, port: int) -> None:
 
     mock_settings = MockSettings(host=host, port=port)
     uvicorn.run(create_mock_app(mock_settings), host=host, port=port, log_level="warning")
+
+
+_NGSP_URL = "LGSP_NGSP_BASE_URL"
+_MOCK_START_S = 15.0
+
+
+def _wait_until_listening(process: BaseProcess, host: str, port: int) -> None:
+    """Poll until the mock accepts connections (no fixed sleep: a slow machine gets longer, a
+    fast one starts at once); a mock that died or never listens ends ``lgsp dev`` with why."""
+    deadline = time.monotonic() + _MOCK_START_S
+    while time.monotonic() < deadline:
+        if not process.is_alive():
+            typer.echo(f"lgsp dev: the mock national side exited ({process.exitcode}).", err=True)
+            raise typer.Exit(1)
+        try:
+            socket.create_connection((host, port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    process.terminate()
+    typer.echo(
+        f"lgsp dev: the mock is not listening on {host}:{port} after {_MOCK_START_S:.0f} s; "
+        "is the port taken? Try --mock-port.",
+        err=True,
+    )
+    raise typer.Exit(1)
 
 
 BANNER = """
@@ -118,12 +147,14 @@ def dev(
     mock_port: Annotated[int, typer.Option(help="Mock national side port.")] = 9000,
 ) -> None:
     """Run the mock national side and the gateway together, on the embedded defaults."""
-    os.environ.setdefault("LGSP_NGSP_BASE_URL", f"http://127.0.0.1:{mock_port}")
-    settings = _settings_or_exit(port=port)
+    # The mock unless LGSP_NGSP_BASE_URL names another national side (passed, not put into
+    # the environment: nothing else in this process should see a changed environment).
+    mock_url = {} if _NGSP_URL in os.environ else {"ngsp_base_url": f"http://127.0.0.1:{mock_port}"}
+    settings = _settings_or_exit(port=port, **mock_url)
     os.makedirs("var", exist_ok=True)
     mock = multiprocessing.Process(target=_serve_mock, args=("127.0.0.1", mock_port), daemon=True)
     mock.start()
-    time.sleep(0.5)
+    _wait_until_listening(mock, "127.0.0.1", mock_port)
     typer.echo(
         BANNER.format(
             host=settings.host, port=port, ngsp=settings.ngsp_base_url, audit=settings.audit_dsn
@@ -133,7 +164,7 @@ def dev(
     # this process before `finally`, leaving the mock child serving. Exit through Python instead.
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
-        _serve_gateway(settings.host, port)
+        _serve_gateway(settings)
     finally:
         mock.terminate()
         mock.join(5)

@@ -1,6 +1,7 @@
 """The gateway's errors and their one translation into RFC 9457 problem responses.
 
-Deep code raises; only :func:`install_problem_handlers` turns exceptions into HTTP answers::
+Deep code raises; only :func:`gateway.problems.install_problem_handlers` turns exceptions into
+HTTP answers, translating the other error trees into this one first (``as_gateway_error``)::
 
     GatewayError                 status, stable ``code``, ``layer``, optional Retry-After
     ├── InvalidInput             422: a number, header or body field is wrong
@@ -16,8 +17,8 @@ Deep code raises; only :func:`install_problem_handlers` turns exceptions into HT
     └── ServiceUnavailable       503: audit store down, maintenance (fail closed; Retry-After)
         └── Overloaded           503: shed by admission control (``overloaded``; Retry-After)
 
-Adapter failures (``adapters.ngsp.NgspError``) map in :func:`problem_from_ngsp`: 502 for failures
-and garbage, 504 for time-outs and the overall deadline, 503 while the circuit is open.
+Adapter failures (``adapters.ngsp.NgspError``) map by :func:`ngsp_status`: 502 for failures and
+garbage, 504 for time-outs and the overall deadline, 503 while the circuit is open.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import math
 from typing import Any
 
 import orjson
-from fastapi import FastAPI, Request
+from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
@@ -36,12 +37,12 @@ from adapters.ngsp import (
     CircuitOpen,
     DeadlineExceeded,
     NgspError,
-    UpstreamFault,
     UpstreamHTTPError,
     UpstreamTimeout,
 )
 from contracts.models import Problem
 from contracts.paths import match_template
+from gateway.context import context_of, scope_context
 
 __all__ = [
     "PROBLEM_MEDIA_TYPE",
@@ -54,16 +55,22 @@ __all__ = [
     "MalformedRequest",
     "NotFound",
     "Overloaded",
+    "ParameterCodes",
     "PayloadTooLarge",
     "RateLimited",
     "ServiceUnavailable",
     "Unauthenticated",
     "UnknownReference",
     "UnsupportedMediaType",
-    "install_problem_handlers",
+    "allowed_methods",
+    "http_exception_problem",
+    "ngsp_status",
+    "problem_from_gateway",
     "problem_response",
     "problem_responses",
     "send_problem",
+    "unexpected_problem",
+    "validation_problem",
 ]
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -260,7 +267,7 @@ def problem_response(
         title,
         detail,
         instance=request.url.path if request is not None else None,
-        request_id=getattr(request.state, "request_id", None) if request is not None else None,
+        request_id=context_of(request).request_id if request is not None else None,
         layer=layer,
     )
     body.update(extra or {})
@@ -268,7 +275,7 @@ def problem_response(
     if retry_after is not None:
         all_headers["Retry-After"] = str(max(1, math.ceil(retry_after)))
     if request is not None:
-        request.state.problem_code = code
+        context_of(request).problem_code = code
     return Response(
         orjson.dumps(body), status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=all_headers
     )
@@ -287,10 +294,11 @@ async def send_problem(
 ) -> None:
     """Answer a problem from raw ASGI middleware, where no Request or exception handler exists.
 
-    Carries the request id the request-context middleware put in ``scope["state"]`` (when it ran
+    Carries the request id of the request's context (when the request-context middleware ran
     first), like every answer built by :func:`problem_response`.
     """
-    request_id = scope.get("state", {}).get("request_id")
+    context = scope_context(scope)
+    request_id = context.request_id if context is not None else None
     body = _problem_body(
         status, code, title, detail, instance=scope.get("path"), request_id=request_id, layer=layer
     )
@@ -323,25 +331,9 @@ def ngsp_status(exc: NgspError) -> tuple[int, float | None]:
         return 504, None
     if isinstance(exc, UpstreamHTTPError) and exc.status == 504:
         return 504, None
-    if isinstance(exc, UpstreamFault) and exc.fault_class == "Client":
-        return 502, None  # our own request was refused: a gateway defect, never the portal's data
+    # Everything else is 502, a refused request of ours (a Client fault) included: a gateway
+    # defect, never the portal's data.
     return 502, None
-
-
-def problem_from_ngsp(request: Request, exc: NgspError) -> Response:
-    status, retry_after = ngsp_status(exc)
-    title = "National service unavailable" if status == 503 else "National service failure"
-    if status == 504:
-        title = "National service too slow"
-    return problem_response(
-        status,
-        exc.code,
-        title,
-        "The national population service did not give a usable answer; no data was returned.",
-        request=request,
-        layer=exc.layer,
-        retry_after=retry_after,
-    )
 
 
 _METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "options", "trace"})
@@ -363,7 +355,7 @@ def allowed_methods(request: Request) -> str | None:
     return ", ".join(sorted(methods))
 
 
-def _http_exception(request: Request, exc: StarletteHTTPException) -> Response:
+def http_exception_problem(request: Request, exc: StarletteHTTPException) -> Response:
     # Starlette raises 400 only for a body it cannot read (a broken multipart form).
     codes = {400: "malformed_body", 404: "route_not_found", 405: "method_not_allowed"}
     code = codes.get(exc.status_code, "http_error")
@@ -415,7 +407,7 @@ def _validation_code(errors: list[dict[str, Any]], parameters: ParameterCodes) -
     return codes.pop() if len(codes) == 1 else "invalid_request"
 
 
-def _validation_error(
+def validation_problem(
     request: Request, exc: RequestValidationError, parameters: ParameterCodes
 ) -> Response:
     raw = list(exc.errors())
@@ -462,21 +454,7 @@ def _one_problem(loc: list[str], msg: str) -> str:
     return f"{'.'.join(loc)}: {msg}"
 
 
-def _unexpected(request: Request, exc: Exception) -> Response:
+def unexpected_problem(request: Request, exc: Exception) -> Response:
     return problem_response(
         500, "internal_error", "Internal error", "An unexpected error occurred.", request=request
     )
-
-
-def install_problem_handlers(app: FastAPI, parameter_codes: ParameterCodes | None = None) -> None:
-    """``parameter_codes``: ``(location, name)`` → codes for a parameter absent / malformed."""
-    parameters = parameter_codes or {}
-
-    def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        return _validation_error(request, exc, parameters)
-
-    app.add_exception_handler(GatewayError, problem_from_gateway)  # type: ignore[arg-type]
-    app.add_exception_handler(NgspError, problem_from_ngsp)  # type: ignore[arg-type]
-    app.add_exception_handler(StarletteHTTPException, _http_exception)  # type: ignore[arg-type]
-    app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
-    app.add_exception_handler(Exception, _unexpected)

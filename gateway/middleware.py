@@ -4,9 +4,9 @@ A pure ASGI middleware (no ``BaseHTTPMiddleware``: it costs a task and a queue p
 accepts a well-formed ``X-Request-ID`` or makes one, echoes it on every answer, accepts or starts a
 W3C ``traceparent``, binds both ids to structlog's context variables so every event logged while
 the request runs carries them, and ends with exactly one ``request_completed`` event built from
-what the handlers left in ``request.state`` (client, purpose, problem code, upstream attempts and
-time, audit time), plus the breaker's state for calls that reached the adapter. The same facts
-feed the request metrics.
+the request's typed :class:`~gateway.context.RequestContext` (client, purpose, problem code,
+upstream attempts and time, audit time), plus the breaker's state for calls that reached the
+adapter. The same facts feed the request metrics.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import re
 import secrets
 import time
 from contextlib import AbstractContextManager
-from typing import Any
 
 import structlog
 from opentelemetry import trace as otel_trace
@@ -23,6 +22,7 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gateway.context import RequestContext, TraceContext, open_context
 from gateway.errors import send_problem
 from gateway.logs import get_logger
 from gateway.observability import Observability, RequestSample
@@ -31,50 +31,7 @@ from gateway.observability.tracing import tracer
 __all__ = ["RequestContextMiddleware", "TraceContext"]
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
-_TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
-_TRACESTATE_MAX = 512  # W3C: at most 32 members; longer headers may be dropped
 _PROPAGATOR = TraceContextTextMapPropagator()
-_STATE_FIELDS = (
-    "client_id",
-    "agency_code",
-    "purpose_code",
-    "operation",
-    "problem_code",
-    "upstream_attempts",
-    "upstream_ms",
-    "audit_ms",
-)
-
-
-class TraceContext:
-    """W3C trace context: keep the caller's trace id and state, make a span id for our own hop.
-
-    When OpenTelemetry exports traces, :meth:`adopt` takes the ids of the request's server span,
-    so log lines, the answer's ``traceparent`` and the exported spans name the same span.
-    """
-
-    __slots__ = ("flags", "parent_id", "span_id", "state", "trace_id")
-
-    def __init__(self, header: str | None, state: str | None = None) -> None:
-        match = _TRACEPARENT.fullmatch(header or "")
-        if match and match.group(1) != "0" * 32 and match.group(2) != "0" * 16:
-            self.trace_id, self.parent_id, self.flags = match.groups()
-            self.state = state if state and len(state) <= _TRACESTATE_MAX else None
-        else:
-            self.trace_id, self.parent_id, self.flags = secrets.token_hex(16), None, "01"
-            self.state = None  # tracestate without a valid traceparent is meaningless (W3C §3.3)
-        self.span_id = secrets.token_hex(8)
-
-    def adopt(self, span: otel_trace.Span) -> None:
-        context = span.get_span_context()
-        if context.is_valid:
-            self.trace_id = format(context.trace_id, "032x")
-            self.span_id = format(context.span_id, "016x")
-            self.flags = format(int(context.trace_flags), "02x")
-
-    def child_traceparent(self) -> str:
-        """The header for the NGSP call: same trace, our span as its parent."""
-        return f"00-{self.trace_id}-{self.span_id}-{self.flags}"
 
 
 def _server_span(scope: Scope, trace: TraceContext) -> AbstractContextManager[otel_trace.Span]:
@@ -93,7 +50,7 @@ def _server_span(scope: Scope, trace: TraceContext) -> AbstractContextManager[ot
 
 
 def _end_server_span(
-    span: otel_trace.Span, scope: Scope, state: dict[str, Any], status: int
+    span: otel_trace.Span, scope: Scope, context: RequestContext, status: int
 ) -> None:
     if not span.is_recording():
         return
@@ -103,9 +60,10 @@ def _end_server_span(
         span.set_attribute("http.route", route)
     span.set_attribute("http.request.method", scope["method"])
     span.set_attribute("http.response.status_code", status)
+    facts = context.log_fields()
     for name in ("client_id", "operation", "problem_code", "upstream_attempts"):
-        if state.get(name) is not None:
-            span.set_attribute(f"lgsp.{name}", state[name])
+        if name in facts:
+            span.set_attribute(f"lgsp.{name}", facts[name])
     if status >= 500:
         span.set_status(otel_trace.StatusCode.ERROR)
 
@@ -140,8 +98,7 @@ class RequestContextMiddleware:
             offered if offered and _REQUEST_ID.fullmatch(offered) else secrets.token_hex(16)
         )
         trace = TraceContext(_header(scope, b"traceparent"), _header(scope, b"tracestate"))
-        state: dict[str, Any] = scope.setdefault("state", {})
-        state.update(request_id=request_id, trace=trace)
+        context = open_context(scope, request_id, trace)
         status = 500
         started_answer = False
 
@@ -163,30 +120,32 @@ class RequestContextMiddleware:
             try:
                 if offered is not None and offered != request_id:
                     await _bad_request_id(scope, send_with_context)
-                    state["problem_code"] = "invalid_request_id"
+                    context.problem_code = "invalid_request_id"
                 else:
                     await self.app(scope, receive, send_with_context)
             except Exception:
                 # Answer the 500 here, inside the context, so it carries X-Request-ID like every
                 # other answer; ServerErrorMiddleware further out sees it sent and only logs.
-                state.setdefault("problem_code", "internal_error")
+                context.problem_code = context.problem_code or "internal_error"
                 if not started_answer:
                     await _internal_error(scope, send_with_context)
                 raise
             finally:
-                self._completed(scope, state, status, time.perf_counter() - started)
-                _end_server_span(span, scope, state, status)
+                self._completed(scope, context, status, time.perf_counter() - started)
+                _end_server_span(span, scope, context, status)
 
-    def _completed(self, scope: Scope, state: dict[str, Any], status: int, seconds: float) -> None:
+    def _completed(
+        self, scope: Scope, context: RequestContext, status: int, seconds: float
+    ) -> None:
         # path_format: the template without convertors ("{number}", not "{number:citizen_number}")
         route = _route_template(scope) or "unmatched"
-        fields = {name: state[name] for name in _STATE_FIELDS if state.get(name) is not None}
+        fields = context.log_fields()
         if "operation" in fields and self.observability is not None:
             fields["breaker_state"] = self.observability.breaker_state()
         self.log.info(
             "request_completed",
-            request_id=state["request_id"],
-            trace_id=state["trace"].trace_id,
+            request_id=context.request_id,
+            trace_id=context.trace.trace_id,
             method=scope["method"],
             route=route,
             status=status,
@@ -195,7 +154,7 @@ class RequestContextMiddleware:
         )
         if self.observability is not None:
             self.observability.metrics.observe_request(
-                _sample(route, scope["method"], status, seconds, state)
+                _sample(route, scope["method"], status, seconds, context)
             )
 
 
@@ -204,19 +163,19 @@ def _seconds(milliseconds: float | None) -> float | None:
 
 
 def _sample(
-    route: str, method: str, status: int, seconds: float, state: dict[str, Any]
+    route: str, method: str, status: int, seconds: float, context: RequestContext
 ) -> RequestSample:
-    attempts = state.get("upstream_attempts") or 0
+    attempts = context.upstream_attempts or 0
     return RequestSample(
         route=route,
         method=method,
         status=status,
-        client=state.get("client_id") or "anonymous",
+        client=context.client_id or "anonymous",
         seconds=seconds,
-        operation=state.get("operation"),
-        problem_code=state.get("problem_code"),
-        upstream_seconds=_seconds(state.get("upstream_ms")) if attempts else None,
-        audit_seconds=_seconds(state.get("audit_ms")),
+        operation=context.operation,
+        problem_code=context.problem_code,
+        upstream_seconds=_seconds(context.upstream_ms) if attempts else None,
+        audit_seconds=_seconds(context.audit_ms),
     )
 
 

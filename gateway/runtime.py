@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -27,6 +25,7 @@ from gateway.audit import (
     open_audit_reader,
     open_audit_trail,
 )
+from gateway.instance import instance_name
 from gateway.jobs import JobService, open_job_service
 from gateway.ratelimit import MemoryRateLimiter, RateLimiter
 from gateway.ratelimit.failures import FailureCounter, MemoryFailureCounter, RedisFailureCounter
@@ -225,7 +224,7 @@ def build_runtime(
     http = http or create_http_client(
         settings.ngsp_transport, max_connections=settings.ngsp_max_connections
     )
-    writer_id = settings.audit_writer_id or f"{socket.gethostname()}:{os.getpid()}"
+    writer_id = settings.audit_writer_id or instance_name()
     return Runtime(
         settings=settings,
         http=http,

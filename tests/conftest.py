@@ -7,7 +7,7 @@ SQLite file. Nothing listens on a port.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -74,7 +74,7 @@ class Stack:
         return people
 
 
-async def _with_lifespan(app: Any) -> AsyncIterator[None]:
+async def _with_lifespan(app: Any) -> AsyncGenerator[None]:
     async with app.router.lifespan_context(app):
         yield
 

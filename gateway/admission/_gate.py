@@ -1,9 +1,9 @@
 """Admission as routes use it: deadline, disconnect watch, a slot, and the 503 when shed.
 
-A data route wraps its audited call::
+A data route wraps its use case, which guards the NGSP call inside its audited run::
 
-    async with runtime.admission.admitted(request, client) as gate:
-        answer = await run_audited(..., call=gate.guarded(call))
+    async with runtime.admission.admitted(request, inquiry.client) as gate:
+        answer = await citizens.look_up(inquiry, runtime, gate.guarded)
 
 ``admitted`` reads the request's deadline, takes a slot (waiting at most the shorter of the
 queue bound and the deadline, and never for a caller who has gone), and gives the slot back on

@@ -15,8 +15,8 @@ from pydantic import BaseModel, BeforeValidator, Field
 
 from contracts.ids import NUMBER_PATTERN
 from gateway.api.deps import RuntimeDep, require_operation
-from gateway.audit import MAX_CURSOR, AuditPage, AuditQuery, AuditQueryError, AuditRecord
-from gateway.errors import InvalidInput, problem_responses
+from gateway.audit import MAX_CURSOR, AuditPage, AuditQuery, AuditRecord
+from gateway.errors import problem_responses
 from gateway.security.clients import Operation
 
 __all__ = ["router"]
@@ -113,19 +113,16 @@ async def search_records(
     cursor: Cursor = None,
 ) -> AuditPageOut:
     """Newest first; ``since``/``until``: ISO 8601 with a timezone, ``until`` exclusive."""
-    try:
-        query = AuditQuery(
-            since=since,
-            until=until,
-            client_id=client_id,
-            officer_id=officer_id,
-            purpose_code=purpose_code,
-            operation=operation,
-            outcome=outcome,
-        )
-        return _page(await runtime.audit_reader.search(query, limit=limit, cursor=cursor))
-    except AuditQueryError as exc:
-        raise InvalidInput("invalid_audit_query", str(exc)) from exc
+    query = AuditQuery(
+        since=since,
+        until=until,
+        client_id=client_id,
+        officer_id=officer_id,
+        purpose_code=purpose_code,
+        operation=operation,
+        outcome=outcome,
+    )  # a bad query raises AuditQueryError: 422 invalid_audit_query (gateway.problems)
+    return _page(await runtime.audit_reader.search(query, limit=limit, cursor=cursor))
 
 
 @router.get(
@@ -140,8 +137,5 @@ async def subject_records(
     """``number`` is either of the person's numbers (12-digit id or 9-digit CMND): each finds
     the look-ups made under the other one too, and the answers that named them as a household
     member or relative."""
-    try:
-        report = await runtime.audit_reader.subject(number, limit=limit, cursor=cursor)
-        return SubjectPageOut(**report.to_dict())
-    except AuditQueryError as exc:
-        raise InvalidInput("invalid_audit_query", str(exc)) from exc
+    report = await runtime.audit_reader.subject(number, limit=limit, cursor=cursor)
+    return SubjectPageOut(**report.to_dict())

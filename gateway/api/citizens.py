@@ -1,41 +1,37 @@
 """Citizen data for portals: look-up, verification of typed details, household.
 
-Each route authenticates the client, checks its grant and rate (``require_operation``), requires
-the purpose headers, validates the number, calls the national side through the adapter inside
-``run_audited`` (audit committed before the answer), and discloses only what the client may see.
-The audited call runs inside admission control (``runtime.admission``): a slot or 503
-``overloaded``, the caller's deadline (``X-Request-Timeout``), and abandoned if the caller goes.
+The routes only declare HTTP. Their dependencies authenticate the client, check its grant and
+rate (``require_operation``), require the purpose headers and build the typed inquiry (number
+parsed once); the use cases in :mod:`gateway.services.citizens` call the national side, commit
+the audit record and disclose only what the client may see. Each call runs inside admission
+control (``runtime.admission``): a slot or 503 ``overloaded``, the caller's deadline
+(``X-Request-Timeout``), and abandoned if the caller goes.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Depends, Request
 from starlette.convertors import StringConvertor, register_url_convertor
 from starlette.responses import Response
 
-from adapters.ngsp import CallContext
-from contracts.ids import NUMBER_PATTERN, InvalidNumber, parse_number
-from contracts.models import (
-    Citizen,
-    Household,
-    Sex,
-    VerifyRequest,
-    VerifyResult,
-)
+from contracts.models import Citizen, Household, VerifyRequest, VerifyResult
 from gateway.admission import DECLARED_TIMEOUT
-from gateway.api.deps import CurrentClient, PurposeOfUse, RuntimeDep, require_operation
-from gateway.errors import Forbidden, InvalidInput, NotFound, problem_responses
-from gateway.security.clients import Operation
-from gateway.services.audited import Answer, run_audited
-from gateway.services.disclosures import (
-    household_disclosures,
-    lookup_disclosures,
-    verify_disclosures,
+from gateway.api.deps import (
+    Context,
+    CurrentClient,
+    PurposeOfUse,
+    RuntimeDep,
+    inquiry_about,
+    require_operation,
 )
-from gateway.services.matching import Details, Strategy, compare_details
-from gateway.services.projection import project_citizen
+from gateway.errors import problem_responses
+from gateway.security.clients import Operation
+from gateway.services import citizens
+from gateway.services.audited import Answer
+from gateway.services.citizens import Verification
+from gateway.services.inquiry import Inquiry
 
 __all__ = ["router"]
 
@@ -65,24 +61,21 @@ class _NumberSegment(StringConvertor):
 
 register_url_convertor("citizen_number", _NumberSegment())
 
-NumberPath = Annotated[
-    str,
-    Path(
-        description="12-digit personal id (số định danh) or 9-digit CMND. A personal id whose "
-        "birth year is in the future answers 422 `birth_year_in_future`.",
-        examples=["054092000123"],
-        # Documented, not enforced here: the gateway's own parser answers (and audits) bad
-        # numbers with its precise codes; the pattern is derived from the same province table.
-        json_schema_extra={"pattern": NUMBER_PATTERN},
-    ),
-]
+
+async def _verification(
+    context: Context, client: CurrentClient, purpose: PurposeOfUse, payload: VerifyRequest
+) -> Verification:
+    inquiry = Inquiry.about(context, client, purpose, Operation.VERIFY.value, payload.number)
+    return citizens.verification(inquiry, payload)
 
 
-def checked_number(text: str) -> str:
-    try:
-        return parse_number(text).value
-    except InvalidNumber as exc:
-        raise InvalidInput(exc.code, exc.detail) from exc
+AskedToVerify = Annotated[Verification, Depends(_verification)]
+LookupInquiry = Annotated[Inquiry, inquiry_about(Operation.LOOKUP)]
+HouseholdInquiry = Annotated[Inquiry, inquiry_about(Operation.HOUSEHOLD)]
+
+
+def _json(answer: Answer) -> Response:
+    return Response(answer.body, media_type="application/json")
 
 
 @router.post(
@@ -93,46 +86,10 @@ def checked_number(text: str) -> str:
     responses=_VERIFY_PROBLEMS,
     dependencies=[require_operation(Operation.VERIFY), DECLARED_TIMEOUT],  # type: ignore[list-item]
 )
-async def verify_citizen(
-    payload: VerifyRequest,
-    request: Request,
-    client: CurrentClient,
-    purpose: PurposeOfUse,
-    runtime: RuntimeDep,
-) -> Response:
+async def verify_citizen(asked: AskedToVerify, request: Request, runtime: RuntimeDep) -> Response:
     """Per-field match / mismatch / not_provided and an overall match; no stored value leaves."""
-    strategy = Strategy(payload.strategy)
-    if strategy.value not in client.verify_strategies:
-        raise Forbidden("strategy_not_granted", f"This client is not granted {strategy} matching.")
-
-    async def call(ctx: CallContext) -> Answer:
-        number = checked_number(payload.number)
-        citizen = await runtime.ngsp.lookup_citizen(number, ctx)
-        if citizen is None:
-            raise NotFound("citizen_not_found", "No citizen has this number.")
-        verdict = compare(payload, citizen, strategy)
-        outcome = "success" if verdict.match else "mismatch"
-        disclosed = verify_disclosures(number, citizen, verdict.fields.model_dump().items())
-        return Answer(verdict.model_dump_json().encode(), (), outcome, disclosed=disclosed)
-
-    async with runtime.admission.admitted(request, client) as gate:
-        answer = await run_audited(
-            request,
-            runtime,
-            client=client,
-            purpose=purpose,
-            operation="verify",
-            subject=payload.number,
-            call=gate.guarded(call),
-        )
-    return Response(answer.body, media_type="application/json")
-
-
-def compare(typed: VerifyRequest, citizen: Citizen, strategy: Strategy) -> VerifyResult:
-    details = Details(typed.full_name, typed.date_of_birth, Sex(typed.sex) if typed.sex else None)
-    fields = compare_details(details, citizen, strategy)
-    verdicts = fields.model_dump().values()
-    return VerifyResult(match="mismatch" not in verdicts, strategy=strategy.value, fields=fields)
+    async with runtime.admission.admitted(request, asked.inquiry.client) as gate:
+        return _json(await citizens.verify(asked, runtime, gate.guarded))
 
 
 @router.get(
@@ -143,34 +100,11 @@ def compare(typed: VerifyRequest, citizen: Citizen, strategy: Strategy) -> Verif
     dependencies=[require_operation(Operation.HOUSEHOLD), DECLARED_TIMEOUT],  # type: ignore[list-item]
 )
 async def citizen_household(
-    number: NumberPath,
-    request: Request,
-    client: CurrentClient,
-    purpose: PurposeOfUse,
-    runtime: RuntimeDep,
+    inquiry: HouseholdInquiry, request: Request, runtime: RuntimeDep
 ) -> Response:
     """Members (relation code, numbers, name, sex, birth date) and the head (ChuHo)."""
-
-    async def call(ctx: CallContext) -> Answer:
-        asked = checked_number(number)
-        household = await runtime.ngsp.household(asked, ctx)
-        if household is None:
-            raise NotFound("household_not_found", "No household is registered for this number.")
-        fields = ("household_book_number", "head", "members")
-        body = household.model_dump_json(exclude_none=True).encode()
-        return Answer(body, fields, disclosed=household_disclosures(asked, household))
-
-    async with runtime.admission.admitted(request, client) as gate:
-        answer = await run_audited(
-            request,
-            runtime,
-            client=client,
-            purpose=purpose,
-            operation="household",
-            subject=number,
-            call=gate.guarded(call),
-        )
-    return Response(answer.body, media_type="application/json")
+    async with runtime.admission.admitted(request, inquiry.client) as gate:
+        return _json(await citizens.household(inquiry, runtime, gate.guarded))
 
 
 @router.get(
@@ -180,34 +114,10 @@ async def citizen_household(
     responses={200: {"model": Citizen}, **_PROBLEMS},
     dependencies=[require_operation(Operation.LOOKUP), DECLARED_TIMEOUT],  # type: ignore[list-item]
 )
-async def lookup_citizen(
-    number: NumberPath,
-    request: Request,
-    client: CurrentClient,
-    purpose: PurposeOfUse,
-    runtime: RuntimeDep,
-) -> Response:
+async def lookup_citizen(inquiry: LookupInquiry, request: Request, runtime: RuntimeDep) -> Response:
     """The citizen record, reduced to the fields this client's field set allows.
 
     Sensitive fields (ethnicity, religion) only reach clients with the ``sensitive`` field set.
     """
-
-    async def call(ctx: CallContext) -> Answer:
-        asked = checked_number(number)
-        citizen = await runtime.ngsp.lookup_citizen(asked, ctx)
-        if citizen is None:
-            raise NotFound("citizen_not_found", "No citizen has this number.")
-        body, fields = project_citizen(citizen, client.field_set)
-        return Answer(body, fields, disclosed=lookup_disclosures(asked, citizen, fields))
-
-    async with runtime.admission.admitted(request, client) as gate:
-        answer = await run_audited(
-            request,
-            runtime,
-            client=client,
-            purpose=purpose,
-            operation="lookup",
-            subject=number,
-            call=gate.guarded(call),
-        )
-    return Response(answer.body, media_type="application/json")
+    async with runtime.admission.admitted(request, inquiry.client) as gate:
+        return _json(await citizens.look_up(inquiry, runtime, gate.guarded))

@@ -3,14 +3,14 @@
 Every route needs a client granted ``verify_batch``. Submitting and downloading handle personal
 data, so they also need the purpose headers and are audited (``verify_batch_submit``,
 ``verify_batch_results``) like a look-up; every row the worker verifies is audited on its own
-under the purpose given at submission (operation ``verify_batch``). Job errors become problems
-here; a client only ever sees its own jobs. The user manual is ``docs/jobs.md``.
+under the purpose given at submission (operation ``verify_batch``). Job errors are raised as they
+are and answered by the one problem translation (``gateway.problems``); a client only ever sees
+its own jobs. The user manual is ``docs/jobs.md``.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -18,34 +18,12 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.datastructures import UploadFile
 from starlette.responses import Response, StreamingResponse
 
-from adapters.ngsp import CallContext
-from gateway.api.deps import CurrentClient, PurposeOfUse, RuntimeDep, require_operation
-from gateway.errors import (
-    Conflict,
-    GatewayError,
-    Gone,
-    InvalidInput,
-    PayloadTooLarge,
-    ServiceUnavailable,
-    UnsupportedMediaType,
-    problem_responses,
-)
-from gateway.jobs import (
-    DELIMITERS,
-    ColumnMap,
-    CsvFormatError,
-    Job,
-    JobError,
-    JobList,
-    JobNotFound,
-    JobSpec,
-    JobStateError,
-    JobStoreUnavailable,
-    JobView,
-    TooManyRows,
-)
+from gateway.api.deps import CurrentClient, RuntimeDep, inquiry_for, require_operation
+from gateway.errors import InvalidInput, UnsupportedMediaType, problem_responses
+from gateway.jobs import DELIMITERS, ColumnMap, Job, JobList, JobView
 from gateway.security.clients import Operation
-from gateway.services.audited import Answer, run_audited
+from gateway.services import verification_jobs
+from gateway.services.inquiry import Inquiry
 
 __all__ = ["router"]
 
@@ -57,34 +35,6 @@ router = APIRouter(
 
 _CHUNK_BYTES = 64 * 1024
 _CSV_TYPES = frozenset({"text/csv", "application/csv", "text/plain", "application/octet-stream"})
-
-
-class JobMissing(GatewayError):
-    status = 404
-    title = "Not found"
-    layer = "client"
-
-
-def _problem(exc: JobError) -> GatewayError:
-    if isinstance(exc, CsvFormatError):
-        return InvalidInput(exc.code, exc.detail)
-    if isinstance(exc, TooManyRows):
-        return PayloadTooLarge(exc.code, exc.detail)
-    if isinstance(exc, JobNotFound):
-        return JobMissing(exc.code, exc.detail)
-    if isinstance(exc, JobStateError):
-        return (Gone if exc.code == "job_erased" else Conflict)(exc.code, exc.detail)
-    if isinstance(exc, JobStoreUnavailable):
-        return ServiceUnavailable(exc.code, "The job store cannot answer now.", retry_after=5)
-    return GatewayError(exc.code, exc.detail)
-
-
-@contextmanager
-def _as_problems() -> Iterator[None]:
-    try:
-        yield
-    except JobError as exc:
-        raise _problem(exc) from exc
 
 
 def _problems(*statuses: int) -> dict[int | str, dict[str, object]]:
@@ -195,6 +145,8 @@ def _layout(
 
 
 CsvLayout = Annotated[_Layout, Depends(_layout)]
+SubmitInquiry = Annotated[Inquiry, inquiry_for("verify_batch_submit")]
+ResultsInquiry = Annotated[Inquiry, inquiry_for("verify_batch_results")]
 
 
 @router.post(
@@ -207,43 +159,12 @@ CsvLayout = Annotated[_Layout, Depends(_layout)]
     openapi_extra=_UPLOAD_BODY,
 )
 async def submit_job(
-    request: Request,
-    client: CurrentClient,
-    purpose: PurposeOfUse,
-    runtime: RuntimeDep,
-    layout: CsvLayout,
+    request: Request, inquiry: SubmitInquiry, runtime: RuntimeDep, layout: CsvLayout
 ) -> Response:
     """Accepted at once (202): the rows are verified in the background; watch the job's URL."""
-    chunks = _upload(request)
-    spec = JobSpec(
-        client_id=client.client_id,
-        agency_code=client.agency_code,
-        purpose_code=purpose.code,
-        officer_id=purpose.officer_id,
-        case_id=purpose.case_id,
-        request_id=request.state.request_id,
-        trace_id=request.state.trace.trace_id,
+    job = await verification_jobs.submit(
+        inquiry, runtime, _upload(request), layout.columns, layout.delimiter
     )
-
-    submitted: list[Job] = []
-
-    async def call(_ctx: CallContext) -> Answer:
-        with _as_problems():
-            submitted.append(
-                await runtime.jobs.submit(spec, chunks, layout.columns, layout.delimiter)
-            )
-        return Answer(b"", (), status=202)
-
-    await run_audited(
-        request,
-        runtime,
-        client=client,
-        purpose=purpose,
-        operation="verify_batch_submit",
-        subject=None,
-        call=call,
-    )
-    [job] = submitted
     return _json(job, 202, {"Location": JobView.of(job).links.self})
 
 
@@ -255,8 +176,7 @@ async def submit_job(
     responses=_problems(503),
 )
 async def list_jobs(client: CurrentClient, runtime: RuntimeDep) -> Response:
-    with _as_problems():
-        jobs = await runtime.jobs.jobs_of(client.client_id)
+    jobs = await runtime.jobs.jobs_of(client.client_id)
     body = JobList(jobs=[JobView.of(job) for job in jobs]).model_dump_json()
     return Response(body, media_type="application/json")
 
@@ -269,8 +189,7 @@ async def list_jobs(client: CurrentClient, runtime: RuntimeDep) -> Response:
     responses=_problems(404, 503),
 )
 async def get_job(job_id: JobId, client: CurrentClient, runtime: RuntimeDep) -> Response:
-    with _as_problems():
-        return _json(await runtime.jobs.job_for(client.client_id, job_id))
+    return _json(await runtime.jobs.job_for(client.client_id, job_id))
 
 
 @router.post(
@@ -281,8 +200,7 @@ async def get_job(job_id: JobId, client: CurrentClient, runtime: RuntimeDep) -> 
     responses=_problems(404, 409, 503),
 )
 async def cancel_job(job_id: JobId, client: CurrentClient, runtime: RuntimeDep) -> Response:
-    with _as_problems():
-        return _json(await runtime.jobs.cancel(client.client_id, job_id))
+    return _json(await runtime.jobs.cancel(client.client_id, job_id))
 
 
 @router.delete(
@@ -293,8 +211,7 @@ async def cancel_job(job_id: JobId, client: CurrentClient, runtime: RuntimeDep) 
     responses=_problems(404, 409, 503),
 )
 async def erase_job(job_id: JobId, client: CurrentClient, runtime: RuntimeDep) -> Response:
-    with _as_problems():
-        await runtime.jobs.erase(client.client_id, job_id)
+    await runtime.jobs.erase(client.client_id, job_id)
     return Response(status_code=204)
 
 
@@ -306,28 +223,10 @@ async def erase_job(job_id: JobId, client: CurrentClient, runtime: RuntimeDep) -
     responses={200: {"content": {"text/csv": {}}}, **_problems(404, 409, 410, 503)},
 )
 async def job_results(
-    job_id: JobId,
-    request: Request,
-    client: CurrentClient,
-    purpose: PurposeOfUse,
-    runtime: RuntimeDep,
+    job_id: JobId, inquiry: ResultsInquiry, runtime: RuntimeDep
 ) -> StreamingResponse:
     """Streamed page by page; available once the job is completed or cancelled."""
-
-    async def call(_ctx: CallContext) -> Answer:
-        with _as_problems():
-            await runtime.jobs.results_of(client.client_id, job_id)
-        return Answer(b"", ("row", "number", "outcome", "reason"))
-
-    await run_audited(
-        request,
-        runtime,
-        client=client,
-        purpose=purpose,
-        operation="verify_batch_results",
-        subject=None,
-        call=call,
-    )
+    await verification_jobs.check_results(inquiry, runtime, job_id)
     return StreamingResponse(
         runtime.jobs.result_csv(job_id),
         media_type="text/csv; charset=utf-8",

@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from gateway.api.deps import RuntimeDep
+from gateway.context import context_of
 from gateway.errors import RateLimited, problem_responses
 from gateway.security.authn import AuthFailed, AuthThrottled
 
@@ -195,7 +196,7 @@ async def issue_token(request: Request, runtime: RuntimeDep) -> Response:
             retry_after=exc.retry_after,
             headers={"Cache-Control": "no-store"},
         ) from exc
-    request.state.client_id = client.client_id
+    context_of(request).client_id = client.client_id
     scope = [op.value for op in client.operations]
     token = runtime.tokens.issue(client.client_id, client.secret_version, scope)
     body = TokenResponse(

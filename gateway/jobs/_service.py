@@ -7,12 +7,11 @@ A client sees only its own jobs: any other id is "not found", so job ids reveal 
 from __future__ import annotations
 
 import asyncio
-import os
 import secrets
-import socket
 from collections import Counter
 from collections.abc import AsyncIterable, AsyncIterator, Callable
 
+from gateway.instance import instance_name
 from gateway.jobs._csv import ColumnMap, read_rows
 from gateway.jobs._errors import JobError, JobNotFound, JobStateError
 from gateway.jobs._export import header_bytes, result_lines
@@ -146,7 +145,7 @@ def open_job_service(
         if gate is not None:
             verifier = gate(verifier)
         config = WorkerConfig(
-            worker_id=f"{socket.gethostname()}:{os.getpid()}",
+            worker_id=instance_name(),
             concurrency=settings.jobs_concurrency,
             lease_s=settings.jobs_lease_s,
             retention_s=settings.jobs_retention_hours * 3600,

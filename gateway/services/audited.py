@@ -12,18 +12,16 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from fastapi import Request
-
-from adapters.ngsp import CallContext, NgspError
-from gateway.api.deps import Purpose
+from adapters.ngsp import CallContext
 from gateway.audit import Announcement, AuditEvent, AuditUnavailable, Disclosure
-from gateway.errors import ClientClosedRequest, GatewayError, ServiceUnavailable, ngsp_status
+from gateway.errors import ClientClosedRequest, ServiceUnavailable
 from gateway.logs import get_logger
 from gateway.observability.tracing import tracer
+from gateway.problems import as_gateway_error
 from gateway.runtime import Runtime
-from gateway.security.clients import ClientRecord
+from gateway.services.inquiry import Inquiry
 
-__all__ = ["Answer", "run_audited"]
+__all__ = ["Answer", "Call", "run_audited"]
 
 _log = get_logger("gateway.audit")
 
@@ -40,28 +38,27 @@ class Answer:
     disclosed: tuple[Disclosure, ...] = ()
 
 
+Call = Callable[[CallContext], Awaitable[Answer]]
+
+
 def _failure(exc: Exception) -> tuple[str, int, str]:
-    """(outcome, status, problem code) for an exception about to become a problem response."""
-    if isinstance(exc, ClientClosedRequest):
-        return "abandoned", exc.status, exc.code  # the caller went away mid-call
-    if isinstance(exc, GatewayError):
-        outcome = "not_found" if exc.status == 404 else "rejected" if exc.status < 500 else "error"
-        return outcome, exc.status, exc.code
-    if isinstance(exc, NgspError):
-        return "error", ngsp_status(exc)[0], exc.code
-    return "error", 500, "internal_error"
+    """(outcome, status, problem code) for an exception about to become a problem response:
+    the same translation the problem handler answers with (:mod:`gateway.problems`)."""
+    problem = as_gateway_error(exc)
+    if isinstance(problem, ClientClosedRequest):
+        return "abandoned", problem.status, problem.code  # the caller went away mid-call
+    status = problem.status
+    if status >= 500:
+        return "error", status, problem.code
+    return ("not_found" if status == 404 else "rejected"), status, problem.code
 
 
 @dataclass(slots=True)
 class _Scope:
-    """One audited operation in flight: who, why, on whom, and what the call cost."""
+    """One audited operation in flight: the inquiry, its NGSP call context, and what it cost."""
 
-    request: Request
+    inquiry: Inquiry
     runtime: Runtime
-    client: ClientRecord
-    purpose: Purpose
-    operation: str
-    subject: str | None
     ctx: CallContext
     started: float
     announced: Announcement
@@ -74,23 +71,23 @@ class _Scope:
         fields: tuple[str, ...],
         disclosed: tuple[Disclosure, ...] = (),
     ) -> None:
-        state = self.request.state
-        state.upstream_attempts = self.ctx.attempts
-        state.upstream_ms = round(self.ctx.upstream_ms, 3)
+        context = self.inquiry.context
+        context.upstream_attempts = self.ctx.attempts
+        context.upstream_ms = round(self.ctx.upstream_ms, 3)
         audit_started = time.perf_counter()
         try:
             event = self._event(outcome, status, problem_code, fields, disclosed)
             with tracer.start_as_current_span("audit.commit"):
                 await self.runtime.audit.record(event, self.announced)
         except AuditUnavailable as exc:
-            _log.error("audit_unavailable", request_id=state.request_id, reason=str(exc))
+            _log.error("audit_unavailable", request_id=context.request_id, reason=str(exc))
             raise ServiceUnavailable(
                 "audit_unavailable",
                 "The audit trail cannot record this request, so no personal data is served.",
                 retry_after=5,
             ) from exc
         finally:
-            state.audit_ms = round((time.perf_counter() - audit_started) * 1000, 3)
+            context.audit_ms = round((time.perf_counter() - audit_started) * 1000, 3)
 
     def _event(
         self,
@@ -100,54 +97,48 @@ class _Scope:
         fields: tuple[str, ...],
         disclosed: tuple[Disclosure, ...],
     ) -> AuditEvent:
-        state = self.request.state
+        inquiry = self.inquiry
         return AuditEvent(
             occurred_at=datetime.now(UTC),
-            request_id=state.request_id,
-            client_id=self.client.client_id,
-            agency_code=self.client.agency_code,
-            officer_id=self.purpose.officer_id,
-            purpose_code=self.purpose.code,
-            case_id=self.purpose.case_id,
-            operation=self.operation,
-            subject_number=self.subject,
+            request_id=inquiry.context.request_id,
+            client_id=inquiry.client.client_id,
+            agency_code=inquiry.client.agency_code,
+            officer_id=inquiry.purpose.officer_id,
+            purpose_code=inquiry.purpose.code,
+            case_id=inquiry.purpose.case_id,
+            operation=inquiry.operation,
+            subject_number=inquiry.asked,
             outcome=outcome,
             status=status,
             problem_code=problem_code,
             upstream_attempts=self.ctx.attempts,
             latency_ms=round((time.perf_counter() - self.started) * 1000, 3),
             fields_returned=fields,
-            trace_id=state.trace.trace_id,
+            trace_id=inquiry.context.trace.trace_id,
             disclosed=disclosed,
         )
 
 
-async def run_audited(
-    request: Request,
-    runtime: Runtime,
-    *,
-    client: ClientRecord,
-    purpose: Purpose,
-    operation: str,
-    subject: str | None,
-    call: Callable[[CallContext], Awaitable[Answer]],
-) -> Answer:
+def call_context(inquiry: Inquiry) -> CallContext:
+    """What the NGSP call carries: request id, purpose, agency and the trace to continue."""
+    trace = inquiry.context.trace
+    return CallContext(
+        request_id=inquiry.context.request_id,
+        purpose_code=inquiry.purpose.code,
+        officer_id=inquiry.purpose.officer_id,
+        agency_code=inquiry.client.agency_code,
+        traceparent=trace.child_traceparent(),
+        tracestate=trace.state,
+    )
+
+
+async def run_audited(inquiry: Inquiry, runtime: Runtime, call: Call) -> Answer:
     """Run ``call`` and commit its audit record, success or failure, before returning or raising."""
-    ctx = CallContext(
-        request_id=request.state.request_id,
-        purpose_code=purpose.code,
-        officer_id=purpose.officer_id,
-        agency_code=client.agency_code,
-        traceparent=request.state.trace.child_traceparent(),
-        tracestate=request.state.trace.state,
-    )
     announced = runtime.audit.announce()  # lets the trail batch this record with others
-    scope = _Scope(
-        request, runtime, client, purpose, operation, subject, ctx, time.perf_counter(), announced
-    )
+    scope = _Scope(inquiry, runtime, call_context(inquiry), time.perf_counter(), announced)
     try:
         try:
-            answer = await call(ctx)
+            answer = await call(scope.ctx)
         except Exception as exc:
             await scope.record(*_failure(exc), fields=())
             raise

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from contracts.ids import century_sex_digit, year_of
 from mocks.lru import LRU
 from mocks.population._families import (
     SNAPSHOT,
@@ -188,7 +189,7 @@ class Population:
         if decoded is None:
             return None
         role, offset = decoded
-        head_year = 1900 + 100 * (century_sex // 2) + yy - offset
+        head_year = year_of(century_sex, yy) - offset
         if index >= self.census.families(province, head_year):
             return None
         family = self._family(province, head_year, index)
@@ -257,7 +258,7 @@ class Population:
 
     def _personal_id(self, province: int, head_year: int, index: int, member: Member) -> str:
         year = head_year + member.offset
-        century_sex = 2 * ((year - 1900) // 100) + (0 if member.male else 1)
+        century_sex = century_sex_digit(year, male=member.male)
         yy = year % 100
         stride = self.census.strides[province]
         digits = self._id_perm(province, century_sex, yy).forward(member.code * stride + index)

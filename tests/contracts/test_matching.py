@@ -9,12 +9,15 @@ from __future__ import annotations
 import re
 import unicodedata
 from pathlib import Path
+from typing import Literal
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from contracts.matching import APOSTROPHES, Strategy, dates_match, names_match
+
+_FORMS: list[Literal["NFC", "NFD"]] = ["NFC", "NFD"]
 
 DOC = Path(__file__).parents[2] / "docs" / "matching.md"
 _TABLE = re.compile(r"<!-- matching-examples:start -->(.*?)<!-- matching-examples:end -->", re.S)
@@ -108,7 +111,7 @@ def written_variants(draw: st.DrawFn, name: str) -> str:
     text = draw(st.sampled_from(["", " ", "  "])) + words[0]
     for word in words[1:]:
         text += draw(st.sampled_from(SPACES)) + word
-    form = draw(st.sampled_from(["NFC", "NFD"]))
+    form = draw(st.sampled_from(_FORMS))
     return unicodedata.normalize(form, text + draw(st.sampled_from(["", " ", "\n"])))
 
 

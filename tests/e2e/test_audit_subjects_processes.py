@@ -37,7 +37,7 @@ class Stack:
             self._tokens[client[0]] = response.json()["access_token"]
         return {"Authorization": f"Bearer {self._tokens[client[0]]}", **PURPOSE_HEADERS}
 
-    def sample(self, **params: object) -> list[dict[str, Any]]:
+    def sample(self, **params: str | int) -> list[dict[str, Any]]:
         response = self.mock.get("/__admin/citizens/sample", params={"n": 200, **params})
         return list(response.json())
 

@@ -180,7 +180,7 @@ def test_wrong_secret_flood_does_not_stall_lookups(servers: tuple[str, str, Path
         token = _token(client)
         _lookup_latencies(client, number, token, 5)  # warm up connections and caches
         idle = statistics.median(_lookup_latencies(client, number, token, 15))
-        stop, statuses = threading.Event(), []
+        stop, statuses = threading.Event(), list[int]()
         flooders = [
             threading.Thread(target=_flood, args=(gateway_url, stop, statuses, i))
             for i in range(16)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import pytest
 
 from gateway.ratelimit.failures import MemoryFailureCounter, RedisFailureCounter
-from gateway.security import authn
+from gateway.security import authn, secret_hash
 from gateway.security.authn import AuthFailed, AuthThrottled, ClientAuthenticator
 from gateway.security.clients import ClientRecord, ClientRegistry
 from gateway.security.secret_hash import hash_secret, legacy_hash, verify_fast, verify_secret
@@ -51,7 +51,7 @@ def _authenticator(
 def slow_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Record each Argon2 verification and the thread it ran in."""
     calls: list[str] = []
-    real: Callable[[str, str], bool] = authn.verify_slow
+    real: Callable[[str, str], bool] = secret_hash.verify_slow
 
     def spy(stored: str, secret: str) -> bool:
         calls.append(threading.current_thread().name)

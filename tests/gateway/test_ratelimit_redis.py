@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -11,11 +12,11 @@ from tests.services import redis_url_or_skip
 
 
 @pytest.fixture
-async def limiters() -> list[RedisRateLimiter]:
+async def limiters() -> AsyncIterator[list[RedisRateLimiter]]:
     url = await redis_url_or_skip()
     replicas = [RedisRateLimiter(url, prefix=f"test:{uuid.uuid4().hex}:") for _ in range(2)]
     replicas[1]._prefix = replicas[0]._prefix  # same buckets, two connections: two replicas
-    yield replicas  # type: ignore[misc]
+    yield replicas
     for limiter in replicas:
         await limiter.close()
 

@@ -51,7 +51,7 @@ class FaultDriver:
         headers = {"Authorization": f"Bearer {self.token}"}
         return await self.client.post(PATH, content=body, headers=headers)
 
-    async def journal(self, **params: str) -> dict[str, Any]:
+    async def journal(self, **params: str | int) -> dict[str, Any]:
         journal: dict[str, Any] = (await self.client.get("/__admin/journal", params=params)).json()
         return journal
 

@@ -136,7 +136,7 @@ def test_the_real_size_is_close_to_the_setting() -> None:
     population = Population(20_000, 3)
     census = population.census
     counted = sum(
-        len(population.household_by_book(_book(population, rank)).members)  # type: ignore[union-attr]
+        len(population.household_by_book(_book(population, rank)).members)  # type: ignore[union-attr,misc]
         for rank in range(census.households)
     )
     assert abs(counted - 20_000) / 20_000 < 0.02

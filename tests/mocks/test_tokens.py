@@ -52,12 +52,13 @@ async def test_a_token_has_the_wso2_shape(mock_client: httpx.AsyncClient) -> Non
 )
 async def test_bad_token_requests_are_refused_with_an_oauth_error(
     mock_client: httpx.AsyncClient,
-    auth: tuple[str, str] | None,
+    auth: tuple[str | bytes, str | bytes] | None,
     data: dict[str, str],
     status: int,
     error: str,
 ) -> None:
-    response = await mock_client.post("/token", auth=auth, data=data)
+    sent = httpx.USE_CLIENT_DEFAULT if auth is None else auth  # the fixture has no default
+    response = await mock_client.post("/token", auth=sent, data=data)
     assert response.status_code == status
     assert response.json()["error"] == error
 

@@ -30,6 +30,7 @@ def failed_in_junit(path: Path) -> set[str]:
     }
 
 
+@pytest.mark.slow  # over 10 s (pytest --durations, 2026-11-30)
 def test_healthy_deployment_is_ready_with_every_check_passed(
     healthy: Deployment, tmp_path: Path
 ) -> None:
@@ -84,6 +85,7 @@ def _failed(report: RunReport) -> set[str]:
     return {r.check_id for r in report.failed}
 
 
+@pytest.mark.slow  # over 10 s (pytest --durations, 2026-11-30)
 def test_basic_client_granted_sensitive_fields_is_not_ready(
     misconfigured: Callable[..., AbstractContextManager[Deployment]], tmp_path: Path
 ) -> None:
@@ -113,6 +115,7 @@ def test_maintenance_switch_check_needs_the_real_admin_token(
     assert "401" in result.message
 
 
+@pytest.mark.slow  # over 10 s (pytest --durations, 2026-11-30)
 def test_wrong_ngsp_secret_is_not_ready(
     misconfigured: Callable[..., AbstractContextManager[Deployment]], tmp_path: Path
 ) -> None:
@@ -128,6 +131,7 @@ def test_wrong_ngsp_secret_is_not_ready(
     assert report.verdict == "NOT READY"
 
 
+@pytest.mark.slow  # over 10 s (pytest --durations, 2026-11-30)
 def test_without_mock_admin_the_fault_scenarios_are_skipped_not_failed(healthy: Deployment) -> None:
     """Against a real NGSP there is no fault injection: still READY, given the test citizens."""
     with httpx.Client(base_url=healthy.mock_url) as mock:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -18,7 +19,7 @@ MOCK_KEY, MOCK_SECRET = "lgsp-dev-key", "lgsp-dev-secret"
 
 
 def config(deployment: Deployment, **overrides: str) -> NgspConfig:
-    settings = {
+    settings: dict[str, Any] = {
         "base_url": deployment.mock_url,
         "consumer_key": MOCK_KEY,
         "consumer_secret": MOCK_SECRET,

@@ -205,6 +205,7 @@ def test_a_2025_era_address_gets_names_and_both_eras_codes() -> None:
         "22015", "22018", "22024", "22030", "22033", "22036", "22312", "22315",
     ]  # fmt: skip
     assert address.other_era.partial is True  # Phường 9 and two communes only partly
+    assert citizen.personal_id is not None
     assert citizen.personal_id.startswith("054")  # ids keep the old birth-province digits
 
 

@@ -59,12 +59,15 @@ async def test_headers_answer_as_their_documented_pattern_says(
     for name, value in headers.items():
         rule = {r.name: r for r in (PURPOSE_CODE, OFFICER_ID, CASE_ID)}[name]
         assert bool(re.fullmatch(rule.pattern, value)) is (status != 422)
-    request_headers = {
+    request_headers: dict[str, str | bytes] = {
         "Authorization": f"Bearer {await stack.token()}",
         **PURPOSE_HEADERS,
         **{k: v.encode() for k, v in headers.items()},
     }
-    response = await stack.gateway.get("/api/v1/citizens/079000000001", headers=request_headers)
+    response = await stack.gateway.get(
+        "/api/v1/citizens/079000000001",
+        headers=request_headers,  # type: ignore[arg-type]  # raw bytes values are the point
+    )
     assert response.status_code == status, response.text
     if code is not None:
         assert response.json()["code"] == code

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from fastapi import FastAPI, Form
 
-from gateway.errors import install_problem_handlers
+from gateway.problems import install_problem_handlers
 from gateway.settings import Settings
 from tests.conftest import PURPOSE_HEADERS, Stack
 

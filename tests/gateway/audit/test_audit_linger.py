@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import cast
 
 import pytest
 
-from gateway.audit import AuditConfigError, AuditKeys, AuditTrail
+from gateway.audit import AuditConfigError, AuditKeys, AuditStore, AuditTrail
 from tests.gateway.audit.support import KEY, FakeStore, make_event
 
 LONG_LINGER_S = 0.1  # the most the trail allows; long enough that "still waiting" is unambiguous
@@ -20,7 +21,9 @@ def store() -> FakeStore:
 
 @pytest.fixture
 async def lingering(store: FakeStore) -> AsyncIterator[AuditTrail]:
-    trail = AuditTrail(store, AuditKeys(KEY), writer_id="gw", linger_s=LONG_LINGER_S)
+    trail = AuditTrail(
+        cast(AuditStore, store), AuditKeys(KEY), writer_id="gw", linger_s=LONG_LINGER_S
+    )
     async with trail:
         yield trail
 
@@ -61,7 +64,9 @@ async def test_a_withdrawn_announcement_ends_the_wait(
 
 async def test_the_wait_is_bounded(store: FakeStore) -> None:
     """A look-up that never records (a hung upstream call) delays others by linger_s at most."""
-    async with AuditTrail(store, AuditKeys(KEY), writer_id="gw", linger_s=0.01) as trail:
+    async with AuditTrail(
+        cast(AuditStore, store), AuditKeys(KEY), writer_id="gw", linger_s=0.01
+    ) as trail:
         stuck = trail.announce()
         await asyncio.wait_for(trail.record(make_event(), trail.announce()), 5)
         assert store.appends == 1
@@ -70,4 +75,4 @@ async def test_the_wait_is_bounded(store: FakeStore) -> None:
 
 def test_linger_is_limited_to_a_tenth_of_a_second(store: FakeStore) -> None:
     with pytest.raises(AuditConfigError):
-        AuditTrail(store, AuditKeys(KEY), writer_id="gw", linger_s=0.5)
+        AuditTrail(cast(AuditStore, store), AuditKeys(KEY), writer_id="gw", linger_s=0.5)
