@@ -7,10 +7,11 @@ description names the QCVN 109 element it comes from.
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from contracts.ids import NUMBER_PATTERN
 
@@ -33,6 +34,21 @@ __all__ = [
     "VerifyResult",
 ]
 
+def _on_the_calendar(value: str) -> str:
+    """``1994-02-30`` has the shape of a date but is none (bulk rows already said `invalid`)."""
+    if value == "0000" or (len(value) > 4 and not _is_date(value)):
+        raise ValueError("not a date on the calendar")
+    return value
+
+
+def _is_date(value: str) -> bool:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
 PartialDate = Annotated[
     str,
     Field(
@@ -40,6 +56,7 @@ PartialDate = Annotated[
         description="ISO 8601 date, or only the year when the day is unknown (Nam).",
         examples=["1992-11-22", "1958"],
     ),
+    AfterValidator(_on_the_calendar),
 ]
 
 

@@ -202,6 +202,19 @@ async def test_verify_exact_match(stack: Stack) -> None:
     }
 
 
+@pytest.mark.parametrize(
+    "typed", [pytest.param("1994-02-30", id="no-30-february"), pytest.param("0000", id="year-0")]
+)
+async def test_verify_refuses_a_birth_date_that_is_not_on_the_calendar(
+    stack: Stack, typed: str
+) -> None:
+    """A bulk row with such a date is `invalid`; the interactive call used to answer mismatch."""
+    person = await a_citizen(stack)
+    response = await verify(stack, "full-portal", number=person["personal_id"], date_of_birth=typed)
+    assert response.status_code == 422, response.text
+    assert "date_of_birth" in response.json()["detail"]
+
+
 async def test_verify_exact_refuses_loosened_name(stack: Stack) -> None:
     person = await a_citizen(stack)
     response = await verify(
