@@ -34,6 +34,7 @@ __all__ = [
     "VerifyResult",
 ]
 
+
 def _on_the_calendar(value: str) -> str:
     """``1994-02-30`` has the shape of a date but is none (bulk rows already said `invalid`)."""
     if value == "0000" or (len(value) > 4 and not _is_date(value)):
