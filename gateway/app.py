@@ -20,10 +20,10 @@ from gateway.limits import SizeLimitMiddleware
 from gateway.logs import configure_logging, get_logger
 from gateway.middleware import RequestContextMiddleware
 from gateway.observability import Observability, refuse_during_maintenance
-from gateway.observability.tracing import configure_tracing, shutdown_tracing
 from gateway.problems import install_problem_handlers
 from gateway.runtime import StartupFailed, build_runtime
 from gateway.settings import Settings
+from gateway.tracing import configure_tracing, shutdown_tracing
 
 __all__ = ["create_app"]
 
@@ -91,7 +91,7 @@ def create_app(
         dependencies=[Depends(refuse_during_maintenance)],
         # FastAPI's own request spans, metrics and logs would export the raw path (a citizen's
         # number) as url.path and validation messages with their input: our middleware makes
-        # the request span from the route template instead (observability/tracing.py).
+        # the request span from the route template instead (gateway/tracing.py).
         telemetry={"tracing": False, "metrics": False, "logs": False, "auto_configure": False},
         # What any path can answer before or around its route: a bad X-Request-ID (400),
         # oversized headers (431), a defect (500). Routes add their own statuses.

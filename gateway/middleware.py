@@ -26,7 +26,7 @@ from gateway.context import RequestContext, TraceContext, open_context
 from gateway.errors import send_problem
 from gateway.logs import get_logger
 from gateway.observability import Observability, RequestSample
-from gateway.observability.tracing import tracer
+from gateway.tracing import tracer
 
 __all__ = ["RequestContextMiddleware", "TraceContext"]
 

@@ -50,7 +50,7 @@ from contracts.models import Citizen, Household
 
 __all__ = ["CallContext", "NgspClient", "NgspConfig", "counts_against_breaker"]
 
-# The OpenTelemetry API: a no-op until the gateway installs the SDK (observability/tracing.py).
+# The OpenTelemetry API: a no-op until the gateway installs the SDK (gateway/tracing.py).
 _tracer = trace.get_tracer("lgsp.adapters.ngsp")
 
 _T = TypeVar("_T")

@@ -32,8 +32,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Protocol
 
-from opentelemetry import trace
-
 from adapters.ngsp import CallContext, CircuitOpen, NgspError, UpstreamAuthError
 from contracts.models import Citizen, Sex
 from gateway.audit import AuditEvent, AuditUnavailable, Disclosure
@@ -41,6 +39,7 @@ from gateway.errors import ngsp_status
 from gateway.jobs._model import Deferral, JobSpec, Outcome, RowInput, Verdict
 from gateway.jobs._pacer import Pacer
 from gateway.services.matching import Details, FieldResult, Strategy, compare_details
+from gateway.tracing import tracer
 
 __all__ = [
     "AUDIT_OPERATION",
@@ -51,9 +50,6 @@ __all__ = [
     "explain",
 ]
 
-# The OpenTelemetry API (a no-op until tracing is configured): gateway.observability imports
-# this package, so the jobs import the API directly rather than gateway.observability.tracing.
-_tracer = trace.get_tracer("lgsp.gateway.jobs")
 
 AUDIT_OPERATION = "verify_batch"
 _AUTH_PAUSE_S = 30.0
@@ -157,7 +153,7 @@ class NgspRowVerifier:
         # Rows run in the worker, long after the submitting request: each row is a trace of its
         # own, naming the submission's trace id so operators can go from one to the other.
         attributes = {"lgsp.job_id": job_id, "lgsp.submission_trace_id": spec.trace_id or ""}
-        with _tracer.start_as_current_span("jobs.row", attributes=attributes) as span:
+        with tracer.start_as_current_span("jobs.row", attributes=attributes) as span:
             result = await self._verify(job_id, spec, row)
             if isinstance(result, Verdict):
                 span.set_attribute("lgsp.job_row_outcome", str(result.outcome))

@@ -16,10 +16,10 @@ from adapters.ngsp import CallContext
 from gateway.audit import Announcement, AuditEvent, AuditUnavailable, Disclosure
 from gateway.errors import ClientClosedRequest, ServiceUnavailable
 from gateway.logs import get_logger
-from gateway.observability.tracing import tracer
 from gateway.problems import as_gateway_error
 from gateway.runtime import Runtime
 from gateway.services.inquiry import Inquiry
+from gateway.tracing import tracer
 
 __all__ = ["Answer", "Call", "run_audited"]
 

@@ -9,6 +9,7 @@ a read-only root file system, resources, and secrets only by reference.
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from pathlib import Path
 from typing import Any
@@ -24,10 +25,15 @@ SECRET_VARIABLE = re.compile(r"(KEY|SECRET|TOKEN|DSN|PASSWORD|REDIS_URL)$")
 Manifest = dict[str, Any]
 
 
-def resources() -> list[Manifest]:
+@functools.cache
+def _read_base() -> tuple[str, ...]:
     kustomization = yaml.safe_load((BASE / "kustomization.yaml").read_text("utf-8"))
-    texts = [(BASE / name).read_text("utf-8") for name in kustomization["resources"]]
-    return [manifest for text in texts for manifest in yaml.safe_load_all(text) if manifest]
+    return tuple((BASE / name).read_text("utf-8") for name in kustomization["resources"])
+
+
+def resources() -> list[Manifest]:
+    """The base's manifests, parsed afresh (tests mutate their copies), read from disk once."""
+    return [manifest for text in _read_base() for manifest in yaml.safe_load_all(text) if manifest]
 
 
 def by_kind(kind: str) -> Manifest:

@@ -22,7 +22,7 @@ import httpx
 import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
-from gateway.observability.tracing import tracing_requested
+from gateway.tracing import tracing_requested
 from tests.conftest import PURPOSE_HEADERS
 from tests.e2e.processes import free_port, gateway_and_mock
 
