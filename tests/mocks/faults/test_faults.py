@@ -21,7 +21,7 @@ from tests.mocks.conftest import CREDENTIALS, FakeClock
 from tests.mocks.soap import HOUSEHOLD, LOOKUP, soap_request
 
 PATH = "/dancu/1.0/CongDan"
-SCENARIOS = Path(__file__).resolve().parents[2] / "mocks" / "scenarios"
+SCENARIOS = Path(__file__).resolve().parents[3] / "mocks" / "scenarios"
 
 
 class FaultDriver:

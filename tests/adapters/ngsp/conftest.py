@@ -18,7 +18,7 @@ from pytest_httpx import HTTPXMock
 from adapters.ngsp import CallContext, NgspClient, NgspConfig, create_http_client
 from adapters.ngsp.testing import FakeClock, RecordingObserver
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "contracts" / "examples"
+EXAMPLES = Path(__file__).resolve().parents[3] / "contracts" / "examples"
 BASE_URL = "https://ngsp.test"
 TOKEN_URL = f"{BASE_URL}/token"
 SOAP_URL = f"{BASE_URL}/dancu/1.0/CongDan"
