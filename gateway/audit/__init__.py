@@ -36,7 +36,15 @@ from gateway.audit._errors import (
 from gateway.audit._evidence import EvidenceReport, verify_evidence
 from gateway.audit._export import ExportFormat
 from gateway.audit._migrations import LATEST_VERSION
-from gateway.audit._model import ROLES, Anchor, AuditEvent, AuditRecord, Disclosure, RecordSubject
+from gateway.audit._model import (
+    ROLES,
+    Anchor,
+    AuditEvent,
+    AuditOutcome,
+    AuditRecord,
+    Disclosure,
+    RecordSubject,
+)
 from gateway.audit._purge import PurgeReport
 from gateway.audit._query import MAX_CURSOR, AuditPage, AuditQuery
 from gateway.audit._reader import AuditReader
@@ -49,20 +57,23 @@ from gateway.audit._signing import (
     new_signing_key,
 )
 from gateway.audit._store import AuditStore, open_store
-from gateway.audit._subjects import SubjectEntry, SubjectReport
+from gateway.audit._subjects import HISTORY_FIELD, SUBJECT_VIEW, SubjectEntry, SubjectReport
 from gateway.audit._trail import Announcement, AuditStats, AuditTrail
 from gateway.audit._verify import BreakReason, ChainBreak, ChainReport, VerifyReport
 
 __all__ = [
+    "HISTORY_FIELD",
     "LATEST_VERSION",
     "MAX_CURSOR",
     "ROLES",
+    "SUBJECT_VIEW",
     "Anchor",
     "Announcement",
     "AuditConfigError",
     "AuditError",
     "AuditEvent",
     "AuditKeys",
+    "AuditOutcome",
     "AuditPage",
     "AuditQuery",
     "AuditQueryError",

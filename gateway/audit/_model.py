@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 import orjson
@@ -26,6 +27,7 @@ __all__ = [
     "ROLES",
     "Anchor",
     "AuditEvent",
+    "AuditOutcome",
     "AuditRecord",
     "ChainHead",
     "Disclosure",
@@ -49,6 +51,20 @@ def utc_iso(moment: datetime) -> str:
 def epoch_micros(moment: datetime) -> int:
     """A time as whole microseconds since 1970-01-01 UTC: what the chain's MAC covers."""
     return (moment - _EPOCH) // _MICROSECOND
+
+
+class AuditOutcome(StrEnum):
+    """Every outcome the gateway records; a search accepts only these, so a typo is refused
+    rather than answered with an empty page. Bulk rows matched/mismatched are success/mismatch."""
+
+    SUCCESS = "success"
+    MISMATCH = "mismatch"
+    NOT_FOUND = "not_found"
+    REJECTED = "rejected"
+    ERROR = "error"
+    FAILED = "failed"
+    INVALID = "invalid"
+    ABANDONED = "abandoned"  # the caller closed the connection mid-call
 
 
 ROLES = ("subject", "household_member", "relative")

@@ -31,7 +31,9 @@ from rich.table import Table
 
 from gateway.audit import (
     MAX_CURSOR,
+    SUBJECT_VIEW,
     AuditConfigError,
+    AuditOutcome,
     AuditPage,
     AuditQuery,
     AuditQueryError,
@@ -80,18 +82,7 @@ class OperationChoice(StrEnum):
     VERIFY_BATCH = "verify_batch"
     VERIFY_BATCH_SUBMIT = "verify_batch_submit"
     VERIFY_BATCH_RESULTS = "verify_batch_results"
-
-
-class OutcomeChoice(StrEnum):
-    """Every ``outcome`` the gateway records (jobs' matched/mismatched become success/mismatch)."""
-
-    SUCCESS = "success"
-    MISMATCH = "mismatch"
-    NOT_FOUND = "not_found"
-    REJECTED = "rejected"
-    ERROR = "error"
-    FAILED = "failed"
-    INVALID = "invalid"
+    AUDIT_SUBJECT_VIEW = SUBJECT_VIEW
 
 
 class ExportFormatChoice(StrEnum):
@@ -122,7 +113,7 @@ Agency = Annotated[str | None, typer.Option("--agency", help="Agency code of the
 Officer = Annotated[str | None, typer.Option("--officer", help="Officer id (MaCanBo).")]
 Purpose = Annotated[str | None, typer.Option("--purpose", help="Purpose code (MaDVC).")]
 Operation = Annotated[OperationChoice | None, typer.Option("--operation", help="What was asked.")]
-Outcome = Annotated[OutcomeChoice | None, typer.Option("--outcome", help="How it ended.")]
+Outcome = Annotated[AuditOutcome | None, typer.Option("--outcome", help="How it ended.")]
 Limit = Annotated[int, typer.Option(min=1, max=1000, help="Records per page.")]
 CheckpointDir = Annotated[
     Path | None,
