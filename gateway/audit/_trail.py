@@ -28,6 +28,7 @@ import asyncio
 import time
 from dataclasses import dataclass
 from types import TracebackType
+from typing import TypedDict
 
 from gateway.audit._checkpointer import Checkpointer
 from gateway.audit._errors import AuditConfigError, AuditUnavailable
@@ -36,7 +37,7 @@ from gateway.audit._seal import AuditKeys, seal_batch
 from gateway.audit._store import AuditStore, chain_head
 from gateway.logs import get_logger
 
-__all__ = ["Announcement", "AuditStats", "AuditTrail"]
+__all__ = ["Announcement", "AuditStats", "AuditTrail", "TrailOptions"]
 
 _log = get_logger("gateway.audit")
 _Pending = tuple[AuditEvent, "asyncio.Future[None]"]
@@ -80,6 +81,17 @@ class _Sealed:
     pending: list[_Pending]
     records: list[AuditRecord]
     generation: int
+
+
+class TrailOptions(TypedDict, total=False):
+    """How a trail batches, waits and signs, for whoever opens one on its caller's behalf: each
+    option left out takes :class:`AuditTrail`'s own default, so a default is stated only there."""
+
+    queue_max: int
+    batch_max: int
+    commit_timeout_s: float
+    linger_s: float
+    checkpointer: Checkpointer | None
 
 
 class AuditTrail:
