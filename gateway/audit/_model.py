@@ -124,8 +124,9 @@ class RecordSubject:
 
 
 @dataclass(frozen=True, slots=True)
-class AuditEvent:
-    """One look-up as the request path saw it; ``subject_number`` is never stored in clear."""
+class _Processing:
+    """What a record of one processing says both before and after sealing: when, who asked
+    (client, agency, officer), why (purpose, case), what (operation) and how it ended."""
 
     occurred_at: datetime
     request_id: str
@@ -135,13 +136,19 @@ class AuditEvent:
     purpose_code: str | None
     case_id: str | None
     operation: str
-    subject_number: str | None
     outcome: str
     status: int
     problem_code: str | None
     upstream_attempts: int
     latency_ms: float
     fields_returned: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEvent(_Processing):
+    """One look-up as the request path saw it; ``subject_number`` is never stored in clear."""
+
+    subject_number: str | None
     trace_id: str | None = None
     disclosed: tuple[Disclosure, ...] = ()
     """Who else (or under which other number) the answer was about; the number asked is added
@@ -156,27 +163,13 @@ class AuditEvent:
 
 
 @dataclass(frozen=True, slots=True)
-class AuditRecord:
+class AuditRecord(_Processing):
     """One stored row of the trail; ``id`` is the store's key (None before it is stored)."""
 
     writer_id: str
     seq: int
-    occurred_at: datetime
-    request_id: str
-    client_id: str
-    agency_code: str | None
-    officer_id: str | None
-    purpose_code: str | None
-    case_id: str | None
-    operation: str
     subject_hmac: str | None
     subject_masked: str | None
-    outcome: str
-    status: int
-    problem_code: str | None
-    upstream_attempts: int
-    latency_ms: float
-    fields_returned: tuple[str, ...]
     trace_id: str | None
     prev_hash: str
     hash: str
