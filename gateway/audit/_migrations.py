@@ -1,4 +1,6 @@
-"""The audit schema's versions, each written once for SQLite and once for PostgreSQL.
+"""The audit schema's versions, each step given for SQLite and for PostgreSQL.
+
+Where the two dialects differ only in types, one template serves both.
 
 Deliberately not Alembic: the schema is two tables, and the trail must migrate itself inside its
 own store connection at start-up (SQLite in its writer thread, PostgreSQL under an advisory lock)
