@@ -27,11 +27,11 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
-from types import TracebackType
 from typing import TypedDict
 
 from gateway.audit._checkpointer import Checkpointer
 from gateway.audit._errors import AuditConfigError, AuditUnavailable
+from gateway.audit._lifecycle import Bracketed
 from gateway.audit._model import AuditEvent, AuditRecord, ChainHead
 from gateway.audit._seal import AuditKeys, seal_batch
 from gateway.audit._store import AuditStore, chain_head
@@ -94,7 +94,7 @@ class TrailOptions(TypedDict, total=False):
     checkpointer: Checkpointer | None
 
 
-class AuditTrail:
+class AuditTrail(Bracketed):
     """The process's audit writer. Use ``async with`` or :meth:`start` / :meth:`close`."""
 
     def __init__(
@@ -156,17 +156,8 @@ class AuditTrail:
             head_seq=None if head is None else head.seq,
         )
 
-    async def __aenter__(self) -> AuditTrail:
+    async def begin(self) -> None:
         await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     async def start(self) -> None:
         """Open the store (migrating it), find the chain's head, start the writer tasks."""
