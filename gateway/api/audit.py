@@ -2,7 +2,8 @@
 
 Search by time, client, officer, purpose, operation and outcome, and the Data Tracker view of one
 citizen ("who looked this number up, when, why"), both paginated with an opaque cursor. Records
-carry masked numbers and their keyed hashes, never a number itself.
+carry masked numbers and their keyed hashes, never a number itself. Showing a citizen's history
+is itself processing of their data, so the view is audited like a look-up (:func:`run_audited`).
 """
 
 from __future__ import annotations
@@ -13,11 +14,24 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, BeforeValidator, Field
 
+from adapters.ngsp import CallContext
 from contracts.ids import NUMBER_PATTERN
-from gateway.api.deps import RuntimeDep, require_operation
-from gateway.audit import MAX_CURSOR, AuditPage, AuditQuery, AuditRecord
+from gateway.api.deps import Context, CurrentClient, RuntimeDep, require_operation
+from gateway.audit import (
+    HISTORY_FIELD,
+    MAX_CURSOR,
+    SUBJECT_VIEW,
+    AuditOutcome,
+    AuditPage,
+    AuditQuery,
+    AuditRecord,
+    SubjectReport,
+)
+from gateway.context import RequestContext
 from gateway.errors import problem_responses
-from gateway.security.clients import Operation
+from gateway.security.clients import ClientRecord, Operation
+from gateway.services.audited import Answer, run_audited
+from gateway.services.inquiry import Inquiry, Purpose
 
 __all__ = ["router"]
 
@@ -108,7 +122,7 @@ async def search_records(
     officer_id: str | None = None,
     purpose_code: str | None = None,
     operation: str | None = None,
-    outcome: str | None = None,
+    outcome: AuditOutcome | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> AuditPageOut:
@@ -132,10 +146,30 @@ async def search_records(
     response_model=SubjectPageOut,
 )
 async def subject_records(
-    number: SubjectNumber, runtime: RuntimeDep, limit: Limit = 50, cursor: Cursor = None
+    number: SubjectNumber,
+    runtime: RuntimeDep,
+    context: Context,
+    client: CurrentClient,
+    *,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> SubjectPageOut:
     """``number`` is either of the person's numbers (12-digit id or 9-digit CMND): each finds
     the look-ups made under the other one too, and the answers that named them as a household
-    member or relative."""
-    report = await runtime.audit_reader.subject(number, limit=limit, cursor=cursor)
-    return SubjectPageOut(**report.to_dict())
+    member or relative. The view is recorded under ``number`` before the answer leaves; when the
+    trail cannot take that record, the auditor gets 503 and no history."""
+    viewed: list[SubjectReport] = []
+
+    async def view(_: CallContext) -> Answer:
+        viewed.append(await runtime.audit_reader.subject(number, limit=limit, cursor=cursor))
+        return Answer(b"", (HISTORY_FIELD,))
+
+    await run_audited(_subject_view(context, client, number), runtime, view)
+    return SubjectPageOut(**viewed[0].to_dict())
+
+
+def _subject_view(context: RequestContext, client: ClientRecord, number: str) -> Inquiry:
+    """The inquiry an auditor's view of one citizen is audited as. An auditor sends no purpose
+    headers: the grant is the purpose, and the auditor client stands as the officer."""
+    purpose = Purpose(Operation.AUDIT_READ.value, client.client_id, None)
+    return Inquiry(context, client, purpose, SUBJECT_VIEW, asked=number)

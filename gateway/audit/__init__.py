@@ -18,6 +18,8 @@ PostgreSQL (production).
 
 from __future__ import annotations
 
+from typing import Unpack
+
 from gateway.audit._checkpoint import (
     Checkpoint,
     CheckpointKind,
@@ -36,7 +38,15 @@ from gateway.audit._errors import (
 from gateway.audit._evidence import EvidenceReport, verify_evidence
 from gateway.audit._export import ExportFormat
 from gateway.audit._migrations import LATEST_VERSION
-from gateway.audit._model import ROLES, Anchor, AuditEvent, AuditRecord, Disclosure, RecordSubject
+from gateway.audit._model import (
+    ROLES,
+    Anchor,
+    AuditEvent,
+    AuditOutcome,
+    AuditRecord,
+    Disclosure,
+    RecordSubject,
+)
 from gateway.audit._purge import PurgeReport
 from gateway.audit._query import MAX_CURSOR, AuditPage, AuditQuery
 from gateway.audit._reader import AuditReader
@@ -49,20 +59,23 @@ from gateway.audit._signing import (
     new_signing_key,
 )
 from gateway.audit._store import AuditStore, open_store
-from gateway.audit._subjects import SubjectEntry, SubjectReport
-from gateway.audit._trail import Announcement, AuditStats, AuditTrail
+from gateway.audit._subjects import HISTORY_FIELD, SUBJECT_VIEW, SubjectEntry, SubjectReport
+from gateway.audit._trail import Announcement, AuditStats, AuditTrail, TrailOptions
 from gateway.audit._verify import BreakReason, ChainBreak, ChainReport, VerifyReport
 
 __all__ = [
+    "HISTORY_FIELD",
     "LATEST_VERSION",
     "MAX_CURSOR",
     "ROLES",
+    "SUBJECT_VIEW",
     "Anchor",
     "Announcement",
     "AuditConfigError",
     "AuditError",
     "AuditEvent",
     "AuditKeys",
+    "AuditOutcome",
     "AuditPage",
     "AuditQuery",
     "AuditQueryError",
@@ -91,6 +104,7 @@ __all__ = [
     "RecordSubject",
     "SubjectEntry",
     "SubjectReport",
+    "TrailOptions",
     "TrustedKeys",
     "VerifyReport",
     "default_checkpoint_dir",
@@ -106,15 +120,7 @@ __all__ = [
 
 
 def open_audit_trail(
-    dsn: str,
-    *,
-    hmac_key: bytes,
-    writer_id: str,
-    queue_max: int = 10_000,
-    batch_max: int = 500,
-    commit_timeout_s: float = 5.0,
-    linger_s: float = 0.002,
-    checkpointer: Checkpointer | None = None,
+    dsn: str, *, hmac_key: bytes, writer_id: str, **options: Unpack[TrailOptions]
 ) -> AuditTrail:
     """The process's audit writer for the store at ``dsn`` (not started: ``await start()``).
 
@@ -122,16 +128,7 @@ def open_audit_trail(
     """
     if is_disabled_dsn(dsn):
         return DisabledAuditTrail(writer_id=writer_id)
-    return AuditTrail(
-        open_store(dsn),
-        AuditKeys(hmac_key),
-        writer_id=writer_id,
-        queue_max=queue_max,
-        batch_max=batch_max,
-        commit_timeout_s=commit_timeout_s,
-        linger_s=linger_s,
-        checkpointer=checkpointer,
-    )
+    return AuditTrail(open_store(dsn), AuditKeys(hmac_key), writer_id=writer_id, **options)
 
 
 def open_audit_reader(

@@ -1,4 +1,6 @@
-"""The audit schema's versions, each written once for SQLite and once for PostgreSQL.
+"""The audit schema's versions, each step given for SQLite and for PostgreSQL.
+
+Where the two dialects differ only in types, one template serves both.
 
 Deliberately not Alembic: the schema is two tables, and the trail must migrate itself inside its
 own store connection at start-up (SQLite in its writer thread, PostgreSQL under an advisory lock)
@@ -38,12 +40,15 @@ def _indexes(table: str) -> tuple[str, ...]:
     return tuple(sql.format(table=table) for sql in _INDEXES)
 
 
-_V1_SQLITE = """
-CREATE TABLE audit_records (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused, even after a purge empties the table
+# Version 1: the records table, one template for both dialects (types in _V1_TYPES). SQLite's id
+# is never reused, even after a purge empties the table; its times are microseconds since
+# 1970-01-01 UTC and its fields_returned a JSON array of field names.
+_V1 = """
+CREATE TABLE {table} (
+    id {id},
     writer_id TEXT NOT NULL,
-    seq INTEGER NOT NULL,
-    occurred_at INTEGER NOT NULL,        -- microseconds since 1970-01-01 UTC
+    seq {seq} NOT NULL,
+    occurred_at {time} NOT NULL,
     request_id TEXT NOT NULL,
     client_id TEXT NOT NULL,
     agency_code TEXT,
@@ -57,8 +62,8 @@ CREATE TABLE audit_records (
     status INTEGER NOT NULL,
     problem_code TEXT,
     upstream_attempts INTEGER NOT NULL,
-    latency_ms REAL NOT NULL,
-    fields_returned TEXT NOT NULL,       -- JSON array of field names
+    latency_ms {real} NOT NULL,
+    fields_returned {names} NOT NULL,
     trace_id TEXT,
     prev_hash TEXT NOT NULL,
     hash TEXT NOT NULL,
@@ -66,33 +71,17 @@ CREATE TABLE audit_records (
 )
 """
 
-_V1_POSTGRES = """
-CREATE TABLE {schema}.audit_records (
-    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    writer_id TEXT NOT NULL,
-    seq BIGINT NOT NULL,
-    occurred_at TIMESTAMPTZ NOT NULL,
-    request_id TEXT NOT NULL,
-    client_id TEXT NOT NULL,
-    agency_code TEXT,
-    officer_id TEXT,
-    purpose_code TEXT,
-    case_id TEXT,
-    operation TEXT NOT NULL,
-    subject_hmac TEXT,
-    subject_masked TEXT,
-    outcome TEXT NOT NULL,
-    status INTEGER NOT NULL,
-    problem_code TEXT,
-    upstream_attempts INTEGER NOT NULL,
-    latency_ms DOUBLE PRECISION NOT NULL,
-    fields_returned TEXT[] NOT NULL,
-    trace_id TEXT,
-    prev_hash TEXT NOT NULL,
-    hash TEXT NOT NULL,
-    UNIQUE (writer_id, seq)
+
+_V1_TYPES = (  # placeholder, SQLite, PostgreSQL
+    ("table", "audit_records", "{schema}.audit_records"),
+    ("id", "INTEGER PRIMARY KEY AUTOINCREMENT", "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"),
+    ("seq", "INTEGER", "BIGINT"),
+    ("time", "INTEGER", "TIMESTAMPTZ"),
+    ("real", "REAL", "DOUBLE PRECISION"),
+    ("names", "TEXT", "TEXT[]"),
 )
-"""
+_V1_SQLITE = _V1.format(**{name: sqlite for name, sqlite, _ in _V1_TYPES})
+_V1_POSTGRES = _V1.format(**{name: postgres for name, _, postgres in _V1_TYPES})
 
 _V2_SQLITE = """
 CREATE TABLE audit_anchors (

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 import orjson
@@ -26,6 +27,7 @@ __all__ = [
     "ROLES",
     "Anchor",
     "AuditEvent",
+    "AuditOutcome",
     "AuditRecord",
     "ChainHead",
     "Disclosure",
@@ -49,6 +51,20 @@ def utc_iso(moment: datetime) -> str:
 def epoch_micros(moment: datetime) -> int:
     """A time as whole microseconds since 1970-01-01 UTC: what the chain's MAC covers."""
     return (moment - _EPOCH) // _MICROSECOND
+
+
+class AuditOutcome(StrEnum):
+    """Every outcome the gateway records; a search accepts only these, so a typo is refused
+    rather than answered with an empty page. Bulk rows matched/mismatched are success/mismatch."""
+
+    SUCCESS = "success"
+    MISMATCH = "mismatch"
+    NOT_FOUND = "not_found"
+    REJECTED = "rejected"
+    ERROR = "error"
+    FAILED = "failed"
+    INVALID = "invalid"
+    ABANDONED = "abandoned"  # the caller closed the connection mid-call
 
 
 ROLES = ("subject", "household_member", "relative")
@@ -108,8 +124,9 @@ class RecordSubject:
 
 
 @dataclass(frozen=True, slots=True)
-class AuditEvent:
-    """One look-up as the request path saw it; ``subject_number`` is never stored in clear."""
+class _Processing:
+    """What a record of one processing says both before and after sealing: when, who asked
+    (client, agency, officer), why (purpose, case), what (operation) and how it ended."""
 
     occurred_at: datetime
     request_id: str
@@ -119,13 +136,19 @@ class AuditEvent:
     purpose_code: str | None
     case_id: str | None
     operation: str
-    subject_number: str | None
     outcome: str
     status: int
     problem_code: str | None
     upstream_attempts: int
     latency_ms: float
     fields_returned: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEvent(_Processing):
+    """One look-up as the request path saw it; ``subject_number`` is never stored in clear."""
+
+    subject_number: str | None
     trace_id: str | None = None
     disclosed: tuple[Disclosure, ...] = ()
     """Who else (or under which other number) the answer was about; the number asked is added
@@ -140,27 +163,13 @@ class AuditEvent:
 
 
 @dataclass(frozen=True, slots=True)
-class AuditRecord:
+class AuditRecord(_Processing):
     """One stored row of the trail; ``id`` is the store's key (None before it is stored)."""
 
     writer_id: str
     seq: int
-    occurred_at: datetime
-    request_id: str
-    client_id: str
-    agency_code: str | None
-    officer_id: str | None
-    purpose_code: str | None
-    case_id: str | None
-    operation: str
     subject_hmac: str | None
     subject_masked: str | None
-    outcome: str
-    status: int
-    problem_code: str | None
-    upstream_attempts: int
-    latency_ms: float
-    fields_returned: tuple[str, ...]
     trace_id: str | None
     prev_hash: str
     hash: str

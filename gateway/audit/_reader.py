@@ -10,7 +10,6 @@ import asyncio
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
-from types import TracebackType
 from typing import TextIO
 
 from contracts.ids import InvalidNumber, parse_number
@@ -19,6 +18,7 @@ from gateway.audit._completeness import check_completeness
 from gateway.audit._errors import AuditQueryError
 from gateway.audit._evidence import write_evidence
 from gateway.audit._export import ExportFormat, write_export
+from gateway.audit._lifecycle import Bracketed
 from gateway.audit._model import AuditRecord
 from gateway.audit._purge import PurgeReport, purge_before
 from gateway.audit._query import (
@@ -40,7 +40,7 @@ __all__ = ["AuditReader"]
 _LINKS_READ = 200  # newest records about a person read for their other number
 
 
-class AuditReader:
+class AuditReader(Bracketed):
     """Reads (and purges) the trail. Use ``async with`` or :meth:`open` / :meth:`close`."""
 
     def __init__(
@@ -63,17 +63,8 @@ class AuditReader:
     def checkpoints(self) -> CheckpointLog | None:
         return self._checkpoints
 
-    async def __aenter__(self) -> AuditReader:
+    async def begin(self) -> None:
         await self.open()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     async def open(self) -> None:
         await self._store.open()

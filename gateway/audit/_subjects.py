@@ -17,7 +17,21 @@ from typing import Any
 from gateway.audit._model import AuditRecord, utc_iso
 from gateway.audit._query import AuditPage
 
-__all__ = ["LEGACY_NOTE", "SubjectEntry", "SubjectReport", "same_person", "subject_report"]
+__all__ = [
+    "HISTORY_FIELD",
+    "LEGACY_NOTE",
+    "SUBJECT_VIEW",
+    "SubjectEntry",
+    "SubjectReport",
+    "same_person",
+    "subject_report",
+]
+
+SUBJECT_VIEW = "audit.subject_view"
+"""The operation an auditor's read of one citizen's history is recorded as: showing who processed
+someone's data, when and why is itself processing of it (Decree 13/2023)."""
+HISTORY_FIELD = "audit_history"
+"""What such a view discloses about the citizen: their processing history, nothing else."""
 
 LEGACY_NOTE = (
     "records written before {until} know only the number asked: for that period, look-ups of "

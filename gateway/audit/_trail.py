@@ -27,16 +27,17 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
-from types import TracebackType
+from typing import TypedDict
 
 from gateway.audit._checkpointer import Checkpointer
 from gateway.audit._errors import AuditConfigError, AuditUnavailable
+from gateway.audit._lifecycle import Bracketed
 from gateway.audit._model import AuditEvent, AuditRecord, ChainHead
 from gateway.audit._seal import AuditKeys, seal_batch
 from gateway.audit._store import AuditStore, chain_head
 from gateway.logs import get_logger
 
-__all__ = ["Announcement", "AuditStats", "AuditTrail"]
+__all__ = ["Announcement", "AuditStats", "AuditTrail", "TrailOptions"]
 
 _log = get_logger("gateway.audit")
 _Pending = tuple[AuditEvent, "asyncio.Future[None]"]
@@ -82,7 +83,18 @@ class _Sealed:
     generation: int
 
 
-class AuditTrail:
+class TrailOptions(TypedDict, total=False):
+    """How a trail batches, waits and signs, for whoever opens one on its caller's behalf: each
+    option left out takes :class:`AuditTrail`'s own default, so a default is stated only there."""
+
+    queue_max: int
+    batch_max: int
+    commit_timeout_s: float
+    linger_s: float
+    checkpointer: Checkpointer | None
+
+
+class AuditTrail(Bracketed):
     """The process's audit writer. Use ``async with`` or :meth:`start` / :meth:`close`."""
 
     def __init__(
@@ -144,17 +156,8 @@ class AuditTrail:
             head_seq=None if head is None else head.seq,
         )
 
-    async def __aenter__(self) -> AuditTrail:
+    async def begin(self) -> None:
         await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     async def start(self) -> None:
         """Open the store (migrating it), find the chain's head, start the writer tasks."""

@@ -13,6 +13,7 @@ Times are ISO 8601; a time without an offset is taken as UTC.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import re
 import sys
@@ -20,7 +21,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from functools import partial
+from functools import partial, wraps
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
@@ -31,7 +32,9 @@ from rich.table import Table
 
 from gateway.audit import (
     MAX_CURSOR,
+    SUBJECT_VIEW,
     AuditConfigError,
+    AuditOutcome,
     AuditPage,
     AuditQuery,
     AuditQueryError,
@@ -80,23 +83,17 @@ class OperationChoice(StrEnum):
     VERIFY_BATCH = "verify_batch"
     VERIFY_BATCH_SUBMIT = "verify_batch_submit"
     VERIFY_BATCH_RESULTS = "verify_batch_results"
-
-
-class OutcomeChoice(StrEnum):
-    """Every ``outcome`` the gateway records (jobs' matched/mismatched become success/mismatch)."""
-
-    SUCCESS = "success"
-    MISMATCH = "mismatch"
-    NOT_FOUND = "not_found"
-    REJECTED = "rejected"
-    ERROR = "error"
-    FAILED = "failed"
-    INVALID = "invalid"
+    AUDIT_SUBJECT_VIEW = SUBJECT_VIEW
 
 
 class ExportFormatChoice(StrEnum):
     CSV = "csv"
     JSONL = "jsonl"
+
+
+def _from_env(flag: str, envvar: str, description: str) -> Any:
+    """An option that the environment usually sets: a key or a place the gateway shares."""
+    return typer.Option(flag, envvar=envvar, help=description, show_default=False)
 
 
 Dsn = Annotated[
@@ -107,12 +104,7 @@ Dsn = Annotated[
 ]
 HmacKey = Annotated[
     str | None,
-    typer.Option(
-        "--hmac-key",
-        envvar="LGSP_AUDIT_HMAC_KEY",
-        help="The gateway's audit HMAC key.",
-        show_default=False,
-    ),
+    _from_env("--hmac-key", "LGSP_AUDIT_HMAC_KEY", "The gateway's audit HMAC key."),
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
 Since = Annotated[str | None, typer.Option(help="From this time on (ISO 8601, inclusive).")]
@@ -122,34 +114,23 @@ Agency = Annotated[str | None, typer.Option("--agency", help="Agency code of the
 Officer = Annotated[str | None, typer.Option("--officer", help="Officer id (MaCanBo).")]
 Purpose = Annotated[str | None, typer.Option("--purpose", help="Purpose code (MaDVC).")]
 Operation = Annotated[OperationChoice | None, typer.Option("--operation", help="What was asked.")]
-Outcome = Annotated[OutcomeChoice | None, typer.Option("--outcome", help="How it ended.")]
+Outcome = Annotated[AuditOutcome | None, typer.Option("--outcome", help="How it ended.")]
 Limit = Annotated[int, typer.Option(min=1, max=1000, help="Records per page.")]
 CheckpointDir = Annotated[
     Path | None,
-    typer.Option(
+    _from_env(
         "--checkpoint-dir",
-        envvar="LGSP_AUDIT_CHECKPOINT_DIR",
-        help="Signed checkpoints (default: audit-checkpoints beside the SQLite file).",
-        show_default=False,
+        "LGSP_AUDIT_CHECKPOINT_DIR",
+        "Signed checkpoints (default: audit-checkpoints beside the SQLite file).",
     ),
 ]
 SigningKey = Annotated[
     str | None,
-    typer.Option(
-        "--signing-key",
-        envvar="LGSP_AUDIT_SIGNING_KEY",
-        help="The checkpoint signing key (base64).",
-        show_default=False,
-    ),
+    _from_env("--signing-key", "LGSP_AUDIT_SIGNING_KEY", "The checkpoint signing key (base64)."),
 ]
 SigningKeyFile = Annotated[
     Path | None,
-    typer.Option(
-        "--signing-key-file",
-        envvar="LGSP_AUDIT_SIGNING_KEY_FILE",
-        help="File holding the signing key.",
-        show_default=False,
-    ),
+    _from_env("--signing-key-file", "LGSP_AUDIT_SIGNING_KEY_FILE", "File holding the signing key."),
 ]
 TrustedKeyTexts = Annotated[
     str,
@@ -210,6 +191,41 @@ def build_reader(dsn: str, hmac_key: str | bytes, witness: Witness | None = None
     )
 
 
+# The search filters, as options: (option's parameter, AuditQuery field, type and option).
+_FILTERS = (
+    ("since", "since", Since),
+    ("until", "until", Until),
+    ("client", "client_id", Client),
+    ("agency", "agency_code", Agency),
+    ("officer", "officer_id", Officer),
+    ("purpose", "purpose_code", Purpose),
+    ("operation", "operation", Operation),
+    ("outcome", "outcome", Outcome),
+)
+
+
+def _filtered(command: Callable[..., None]) -> Callable[..., None]:
+    """``command`` with the search filters as options in place of its ``query`` parameter, called
+    with the :class:`AuditQuery` they make: ``search`` and ``export`` select records alike."""
+    signature = inspect.signature(command, eval_str=True)
+    options = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=hint)
+        for name, _, hint in _FILTERS
+    ]
+    parameters: list[inspect.Parameter] = []
+    for parameter in signature.parameters.values():
+        parameters.extend(options if parameter.name == "query" else [parameter])
+
+    @wraps(command)
+    def with_query(**given: Any) -> None:
+        filters = {field: given.pop(name) for name, field, _ in _FILTERS}
+        command(query=_query(**filters), **given)
+
+    with_query.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    with_query.__annotations__ = {p.name: p.annotation for p in parameters}
+    return with_query
+
+
 @audit_app.command()
 def verify(
     *,
@@ -235,16 +251,10 @@ def verify(
 
 
 @audit_app.command()
+@_filtered
 def search(
     *,
-    since: Since = None,
-    until: Until = None,
-    client: Client = None,
-    agency: Agency = None,
-    officer: Officer = None,
-    purpose: Purpose = None,
-    operation: Operation = None,
-    outcome: Outcome = None,
+    query: AuditQuery,
     limit: Limit = 50,
     cursor: Cursor = None,
     oldest_first: Annotated[bool, typer.Option(help="Oldest records first.")] = False,
@@ -253,16 +263,6 @@ def search(
     hmac_key: HmacKey = None,
 ) -> None:
     """List look-ups by time range, client, agency, officer, purpose, operation or outcome."""
-    query = _query(
-        since=since,
-        until=until,
-        client_id=client,
-        agency_code=agency,
-        officer_id=officer,
-        purpose_code=purpose,
-        operation=operation,
-        outcome=outcome,
-    )
     page = _run(
         dsn,
         hmac_key,
@@ -295,6 +295,7 @@ def subject(
 
 
 @audit_app.command()
+@_filtered
 def export(
     *,
     fmt: Annotated[ExportFormatChoice, typer.Option("--format", help="csv or jsonl.")] = (
@@ -303,14 +304,7 @@ def export(
     output: Annotated[Path, typer.Option(help="File to write; '-' for standard output.")] = Path(
         "-"
     ),
-    since: Since = None,
-    until: Until = None,
-    client: Client = None,
-    agency: Agency = None,
-    officer: Officer = None,
-    purpose: Purpose = None,
-    operation: Operation = None,
-    outcome: Outcome = None,
+    query: AuditQuery,
     evidence: Annotated[
         Path | None,
         typer.Option(
@@ -326,16 +320,6 @@ def export(
     signing_key_file: SigningKeyFile = None,
 ) -> None:
     """Export matching records, oldest first, as CSV or JSON Lines, or as signed evidence."""
-    query = _query(
-        since=since,
-        until=until,
-        client_id=client,
-        agency_code=agency,
-        officer_id=officer,
-        purpose_code=purpose,
-        operation=operation,
-        outcome=outcome,
-    )
     if evidence is not None:
         witness = partial(witness_of, dsn, checkpoint_dir, signing_key, signing_key_file, "")
         count = _run(dsn, hmac_key, lambda r: r.export_evidence(evidence, query), witness)

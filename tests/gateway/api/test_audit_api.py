@@ -121,3 +121,48 @@ async def test_cursor_outside_the_row_id_range_is_422(stack: Stack, cursor: str)
     )
     assert response.status_code == 422, response.text
     assert response.json()["code"] == "invalid_field"
+
+
+async def test_an_auditors_view_of_a_citizen_is_itself_audited(stack: Stack) -> None:
+    """Reading someone's processing history is processing of their data (Decree 13/2023): the
+    view is recorded under the number asked, naming the auditor, before the answer leaves."""
+    number = (await stack.sample(n=1))[0]["personal_id"]
+    auditor = await _bearer(stack, "auditor")
+    viewed = await stack.gateway.get(f"/api/v1/audit/subjects/{number}", headers=auditor)
+    assert viewed.status_code == 200
+    assert viewed.json()["records"] == []  # the view's own record is written after the read
+    again = await stack.gateway.get(f"/api/v1/audit/subjects/{number}", headers=auditor)
+    (record,) = again.json()["records"]
+    assert record["request_id"] == viewed.headers["X-Request-ID"]
+    assert (record["operation"], record["client_id"], record["purpose_code"]) == (
+        "audit.subject_view",
+        "auditor",
+        "audit_read",
+    )
+    assert (record["outcome"], record["status"]) == ("success", 200)
+    assert record["fields_returned"] == ["audit_history"]
+    assert record["subject_masked"] == number[:3] + "*******" + number[-2:]
+
+
+async def test_an_auditors_view_is_refused_when_it_cannot_be_audited(stack: Stack) -> None:
+    number = (await stack.sample(n=1))[0]["personal_id"]
+    auditor = await _bearer(stack, "auditor")
+    await stack.app.state.runtime.audit.close()  # the writer stops: nothing can be recorded
+    response = await stack.gateway.get(f"/api/v1/audit/subjects/{number}", headers=auditor)
+    assert response.status_code == 503
+    assert response.json()["code"] == "audit_unavailable"
+    assert "records" not in response.json()
+
+
+async def test_an_unknown_outcome_is_422_not_an_empty_page(stack: Stack) -> None:
+    auditor = await _bearer(stack, "auditor")
+    response = await stack.gateway.get(
+        "/api/v1/audit/records", params={"outcome": "sucess"}, headers=auditor
+    )
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "invalid_field"
+    known = await stack.gateway.get(
+        "/api/v1/audit/records", params={"outcome": "abandoned"}, headers=auditor
+    )
+    assert known.status_code == 200

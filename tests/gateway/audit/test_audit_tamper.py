@@ -148,28 +148,32 @@ async def test_the_report_names_the_request(
     assert chain_report.first_break.request_id == chain[2]
 
 
-async def test_a_modified_purge_anchor_is_caught(
-    trail: AuditTrail, reader: AuditReader, audit_dsn: str, tmp_path: Path
+@pytest.mark.parametrize(
+    ("tampering", "reason", "seq"),
+    [
+        pytest.param(
+            "UPDATE audit_anchors SET records_purged = 0", BreakReason.MODIFIED, 3, id="modified"
+        ),
+        pytest.param("DELETE FROM audit_anchors", BreakReason.DELETED, 4, id="deleted"),
+    ],
+)
+async def test_a_tampered_purge_anchor_is_caught(
+    trail: AuditTrail,
+    reader: AuditReader,
+    audit_dsn: str,
+    tmp_path: Path,
+    *,
+    tampering: str,
+    reason: BreakReason,
+    seq: int,
 ) -> None:
-    """Moving the anchor to hide purged-then-deleted records breaks its MAC."""
+    """Moving the anchor to hide purged-then-deleted records breaks its MAC; deleting it leaves
+    the first kept record pointing at nothing."""
     old = datetime.now(UTC) - timedelta(days=400)
     await asyncio.gather(*(trail.record(make_event(occurred_at=old)) for _ in range(3)))
     await trail.record(make_event())
     await reader.purge(datetime.now(UTC) - timedelta(days=365), tmp_path / "archive.jsonl")
-    await execute(audit_dsn, "UPDATE audit_anchors SET records_purged = 0")
+    await execute(audit_dsn, tampering)
     [report] = (await reader.verify()).chains
     assert report.first_break is not None
-    assert (report.first_break.reason, report.first_break.seq) == (BreakReason.MODIFIED, 3)
-
-
-async def test_a_deleted_purge_anchor_is_caught(
-    trail: AuditTrail, reader: AuditReader, audit_dsn: str, tmp_path: Path
-) -> None:
-    old = datetime.now(UTC) - timedelta(days=400)
-    await asyncio.gather(*(trail.record(make_event(occurred_at=old)) for _ in range(3)))
-    await trail.record(make_event())
-    await reader.purge(datetime.now(UTC) - timedelta(days=365), tmp_path / "archive.jsonl")
-    await execute(audit_dsn, "DELETE FROM audit_anchors")
-    [report] = (await reader.verify()).chains
-    assert report.first_break is not None
-    assert (report.first_break.reason, report.first_break.seq) == (BreakReason.DELETED, 4)
+    assert (report.first_break.reason, report.first_break.seq) == (reason, seq)
