@@ -2,7 +2,8 @@
 
 ``stack`` is the in-process end-to-end arrangement of design §8: the gateway app whose NGSP HTTP
 client is an httpx client on the mock's ASGI app, both lifespans running, audit in a temporary
-SQLite file. Nothing listens on a port.
+SQLite file. Nothing listens on a port. ``make_settings`` is the one place the gateway's test
+settings are written; a test module overrides only what it is about.
 """
 
 from __future__ import annotations
@@ -38,14 +39,21 @@ def mock_settings() -> MockSettings:
     return MockSettings(population_size=20_000, seed=2021, dialect="mixed")
 
 
+def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
+    """Gateway settings for a test: its own audit and job stores under ``tmp_path``, JSON logs,
+    NGSP at the in-process mock's host; ``overrides`` are what the test is about."""
+    values: dict[str, Any] = {
+        "ngsp_base_url": "http://ngsp.test",
+        "audit_dsn": f"sqlite:///{tmp_path / 'audit.sqlite3'}",
+        "jobs_dsn": f"sqlite:///{tmp_path / 'jobs.sqlite3'}",
+        "log_format": "json",
+    }
+    return Settings(**(values | overrides))
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(
-        ngsp_base_url="http://ngsp.test",
-        audit_dsn=f"sqlite:///{tmp_path / 'audit.sqlite3'}",
-        jobs_dsn=f"sqlite:///{tmp_path / 'jobs.sqlite3'}",
-        log_format="json",
-    )
+    return make_settings(tmp_path)
 
 
 @dataclass

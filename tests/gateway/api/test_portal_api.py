@@ -11,7 +11,7 @@ import yaml
 
 from gateway.security.clients import ClientRecord, FieldSet, Operation, hash_secret, save_clients
 from gateway.settings import Settings
-from tests.conftest import PURPOSE_HEADERS, Stack
+from tests.conftest import PURPOSE_HEADERS, Stack, make_settings
 
 
 def client(client_id: str, **overrides: Any) -> ClientRecord:
@@ -41,13 +41,7 @@ CLIENTS = [
 def settings(tmp_path: Path) -> Settings:
     clients_file = tmp_path / "clients.yaml"
     save_clients(clients_file, CLIENTS)
-    return Settings(
-        ngsp_base_url="http://ngsp.test",
-        audit_dsn=f"sqlite:///{tmp_path / 'audit.sqlite3'}",
-        jobs_dsn=f"sqlite:///{tmp_path / 'jobs.sqlite3'}",
-        clients_file=clients_file,
-        log_format="json",
-    )
+    return make_settings(tmp_path, clients_file=clients_file)
 
 
 async def headers_for(stack: Stack, client_id: str, **extra: str) -> dict[str, str]:
