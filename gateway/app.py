@@ -20,6 +20,7 @@ from gateway.limits import SizeLimitMiddleware
 from gateway.logs import configure_logging, get_logger
 from gateway.middleware import RequestContextMiddleware
 from gateway.observability import Observability, refuse_during_maintenance
+from gateway.population import NationalPopulation
 from gateway.problems import install_problem_handlers
 from gateway.runtime import StartupFailed, build_runtime
 from gateway.settings import Settings
@@ -49,9 +50,16 @@ def freeze_startup_objects() -> None:
 
 
 def create_app(
-    settings: Settings | None = None, *, http: httpx.AsyncClient | None = None
+    settings: Settings | None = None,
+    *,
+    http: httpx.AsyncClient | None = None,
+    ngsp: NationalPopulation | None = None,
 ) -> FastAPI:
-    """The gateway app; ``http`` replaces the NGSP HTTP client (tests join it to the mock)."""
+    """The gateway app.
+
+    ``http`` replaces the NGSP HTTP client (tests join the real adapter to the in-process mock);
+    ``ngsp`` replaces the adapter itself (route tests over ``adapters.ngsp.testing.FakeNgsp``).
+    """
     settings = settings or Settings()
     configure_logging(settings.log_level, settings.log_format)
     log = get_logger("gateway")
@@ -62,7 +70,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtime = build_runtime(settings, http, observer=observability.ngsp_observer)
+        runtime = build_runtime(settings, http, observer=observability.ngsp_observer, ngsp=ngsp)
         try:
             await runtime.start()
         except StartupFailed as exc:
