@@ -117,7 +117,7 @@ def run_open_loop(
 
     What this process already holds is frozen out of the collector's sight first: a full
     collection of it took tens of ms, delayed every send due meanwhile and counted as the server's
-    latency (the gateway does the same at start-up, ``gateway.app.freeze_startup_objects``).
+    latency (the gateway does the same at start-up, ``gateway.serve.freeze_startup_objects``).
     """
     gc.collect()
     gc.freeze()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -20,6 +19,7 @@ from gateway.limits import SizeLimitMiddleware
 from gateway.logs import configure_logging, get_logger
 from gateway.middleware import RequestContextMiddleware
 from gateway.observability import Observability, refuse_during_maintenance
+from gateway.population import NationalPopulation
 from gateway.problems import install_problem_handlers
 from gateway.runtime import StartupFailed, build_runtime
 from gateway.settings import Settings
@@ -36,22 +36,18 @@ audited before it is answered. Errors are RFC 9457 `application/problem+json` wi
 """
 
 
-def freeze_startup_objects() -> None:
-    """Move everything built at start-up out of the garbage collector's sight.
-
-    Modules, models, schemas, routes and admin-unit tables are ≈ 100,000 objects that live as long
-    as the process, yet every full collection walked them all: 60-75 ms stalls about once a second
-    under load, the gateway's worst tail latency. Frozen, a full collection scans only what
-    requests made since (≈ 5 ms). Garbage is collected first so none of it is kept for good.
-    """
-    gc.collect()
-    gc.freeze()
-
-
 def create_app(
-    settings: Settings | None = None, *, http: httpx.AsyncClient | None = None
+    settings: Settings | None = None,
+    *,
+    http: httpx.AsyncClient | None = None,
+    ngsp: NationalPopulation | None = None,
 ) -> FastAPI:
-    """The gateway app; ``http`` replaces the NGSP HTTP client (tests join it to the mock)."""
+    """The gateway app, the same whoever builds it.
+
+    ``http`` replaces the NGSP HTTP client (tests join the real adapter to the in-process mock);
+    ``ngsp`` replaces the adapter itself (route tests over ``adapters.ngsp.testing.FakeNgsp``).
+    Process-level tuning (the collector's freeze) is the serving process's, ``gateway/serve.py``.
+    """
     settings = settings or Settings()
     configure_logging(settings.log_level, settings.log_format)
     log = get_logger("gateway")
@@ -62,16 +58,15 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtime = build_runtime(settings, http, observer=observability.ngsp_observer)
+        runtime = build_runtime(settings, http, observer=observability.ngsp_observer, ngsp=ngsp)
         try:
             await runtime.start()
         except StartupFailed as exc:
             log.error("gateway_start_failed", **exc.fields())
             raise
-        if http is None:  # a serving process; tests joining the mock in process skip the cost
-            # both eras' unit tables (≈ 0.5 s of CSV) before traffic, not in the first look-up
-            await asyncio.to_thread(admin_eras.tables)
-            freeze_startup_objects()
+        # both eras' unit tables (≈ 0.5 s of CSV) before traffic, not in the first look-up;
+        # cached per process, so a second app in the same process pays nothing
+        await asyncio.to_thread(admin_eras.tables)
         app.state.runtime = runtime
         observability.watch(audit=runtime.audit, ngsp=runtime.ngsp, jobs=runtime.jobs)
         admission_metrics.watch(runtime.admission)

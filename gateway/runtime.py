@@ -27,6 +27,7 @@ from gateway.audit import (
 )
 from gateway.instance import instance_name
 from gateway.jobs import JobService, open_job_service
+from gateway.population import NationalPopulation
 from gateway.ratelimit import MemoryRateLimiter, RateLimiter
 from gateway.ratelimit.failures import FailureCounter, MemoryFailureCounter, RedisFailureCounter
 from gateway.ratelimit.redis import RedisRateLimiter
@@ -86,7 +87,7 @@ async def _start(what: str, variable: str, dsn: str, step: Callable[[], Awaitabl
 class Runtime:
     settings: Settings
     http: httpx.AsyncClient
-    ngsp: NgspClient
+    ngsp: NationalPopulation  # the adapter (NgspClient), or a fake of it in route tests
     audit: AuditTrail
     clients: ClientRegistry
     tokens: TokenIssuer
@@ -219,8 +220,10 @@ def build_runtime(
     http: httpx.AsyncClient | None = None,
     *,
     observer: NgspObserver | None = None,
+    ngsp: NationalPopulation | None = None,
 ) -> Runtime:
-    """Wire the runtime; ``http`` lets tests join the adapter to an in-process mock."""
+    """Wire the runtime; ``http`` lets tests join the adapter to an in-process mock, ``ngsp``
+    replaces the adapter itself (tests of the HTTP layer over a fake at its interface)."""
     http = http or create_http_client(
         settings.ngsp_transport, max_connections=settings.ngsp_max_connections
     )
@@ -228,7 +231,7 @@ def build_runtime(
     return Runtime(
         settings=settings,
         http=http,
-        ngsp=NgspClient(ngsp_config(settings), http, observer=observer),
+        ngsp=NgspClient(ngsp_config(settings), http, observer=observer) if ngsp is None else ngsp,
         audit=open_audit_trail(
             settings.audit_dsn,
             hmac_key=settings.audit_hmac_key.get_secret_value().encode(),

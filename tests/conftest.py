@@ -1,8 +1,11 @@
-"""Shared fixtures: the mock national side and the gateway, joined in process.
+"""Shared fixtures: the gateway over the mock national side, or over a fake of the adapter.
 
 ``stack`` is the in-process end-to-end arrangement of design §8: the gateway app whose NGSP HTTP
 client is an httpx client on the mock's ASGI app, both lifespans running, audit in a temporary
-SQLite file. Nothing listens on a port.
+SQLite file. ``faked`` is the other arrangement of §8: the same gateway with the adapter faked at
+its interface (``adapters.ngsp.testing.FakeNgsp``), for route tests that need an adapter answer
+or error, not the join. Nothing listens on a port. ``make_settings`` is the one place the
+gateway's test settings are written; a test module overrides only what it is about.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from adapters.ngsp.testing import FakeNgsp
 from gateway.app import create_app
 from gateway.settings import Settings
 from mocks.app import create_mock_app
@@ -38,22 +42,28 @@ def mock_settings() -> MockSettings:
     return MockSettings(population_size=20_000, seed=2021, dialect="mixed")
 
 
+def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
+    """Gateway settings for a test: its own audit and job stores under ``tmp_path``, JSON logs,
+    NGSP at the in-process mock's host; ``overrides`` are what the test is about."""
+    values: dict[str, Any] = {
+        "ngsp_base_url": "http://ngsp.test",
+        "audit_dsn": f"sqlite:///{tmp_path / 'audit.sqlite3'}",
+        "jobs_dsn": f"sqlite:///{tmp_path / 'jobs.sqlite3'}",
+        "log_format": "json",
+    }
+    return Settings(**(values | overrides))
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(
-        ngsp_base_url="http://ngsp.test",
-        audit_dsn=f"sqlite:///{tmp_path / 'audit.sqlite3'}",
-        jobs_dsn=f"sqlite:///{tmp_path / 'jobs.sqlite3'}",
-        log_format="json",
-    )
+    return make_settings(tmp_path)
 
 
 @dataclass
-class Stack:
-    """The gateway and the mock national side, in process."""
+class Gateway:
+    """A running gateway app and an HTTP client on it."""
 
     gateway: httpx.AsyncClient
-    mock: httpx.AsyncClient
     app: FastAPI
     settings: Settings
 
@@ -66,6 +76,13 @@ class Stack:
 
     async def headers(self, **extra: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {await self.token()}", **PURPOSE_HEADERS, **extra}
+
+
+@dataclass
+class Stack(Gateway):
+    """The gateway and the mock national side, in process."""
+
+    mock: httpx.AsyncClient
 
     async def sample(self, **filters: Any) -> list[dict[str, Any]]:
         response = await self.mock.get("/__admin/citizens/sample", params={"n": 5, **filters})
@@ -88,12 +105,27 @@ async def stack(settings: Settings, mock_settings: MockSettings) -> AsyncIterato
     app = create_app(settings, http=upstream)
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://gateway.test"
-        ) as gateway,
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=mock_app), base_url="http://ngsp.test"
-        ) as mock,
+        _client(app, "http://gateway.test") as gateway,
+        _client(mock_app, "http://ngsp.test") as mock,
     ):
         yield Stack(gateway=gateway, mock=mock, app=app, settings=settings)
     await mock_lifespan.aclose()
+
+
+@dataclass
+class Faked(Gateway):
+    """The gateway over :class:`FakeNgsp`: script its answers and errors, read its calls."""
+
+    ngsp: FakeNgsp
+
+
+@pytest.fixture
+async def faked(settings: Settings) -> AsyncIterator[Faked]:
+    ngsp = FakeNgsp()
+    app = create_app(settings, ngsp=ngsp)
+    async with app.router.lifespan_context(app), _client(app, "http://gateway.test") as gateway:
+        yield Faked(gateway=gateway, app=app, settings=settings, ngsp=ngsp)
+
+
+def _client(app: Any, base_url: str) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url)

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from adapters.ngsp import BreakerState, NgspClient
+from adapters.ngsp import BreakerState
 from gateway.audit import AuditTrail
 from gateway.jobs import JobService
 from gateway.observability.maintenance import MaintenanceSwitch
 from gateway.observability.metrics import GatewayMetrics
 from gateway.observability.observer import GatewayObserver
 from gateway.observability.readiness import Probe, Readiness
+from gateway.population import NationalPopulation
 from gateway.settings import Settings
 
 __all__ = ["Observability"]
@@ -31,7 +32,7 @@ class Observability:
         self.ngsp_observer = GatewayObserver(self.metrics)
         self.readiness: Readiness | None = None
         self._readiness_cache_s = readiness_cache_s
-        self._ngsp: NgspClient | None = None
+        self._ngsp: NationalPopulation | None = None
         self._jobs: JobService | None = None
 
     @classmethod
@@ -41,7 +42,7 @@ class Observability:
             readiness_cache_s=settings.readiness_cache_s,
         )
 
-    def watch(self, *, audit: AuditTrail, ngsp: NgspClient, jobs: JobService) -> None:
+    def watch(self, *, audit: AuditTrail, ngsp: NationalPopulation, jobs: JobService) -> None:
         """Start reading the runtime's live parts: for scrapes, ``/readyz`` and request events."""
         self._ngsp = ngsp
         self._jobs = jobs

@@ -24,7 +24,7 @@ from contracts.matching import Strategy, names_match
 from gateway.audit import AuditQuery, open_audit_reader
 from gateway.settings import Settings
 from mocks.settings import MockSettings
-from tests.conftest import Stack
+from tests.conftest import Stack, make_settings
 from tests.gateway.jobs.support import eventually
 
 VERIFY = "/api/v1/citizens/verify"
@@ -42,13 +42,7 @@ def mock_settings(request: pytest.FixtureRequest) -> MockSettings:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(
-        ngsp_base_url="http://ngsp.test",
-        audit_dsn=f"sqlite:///{tmp_path / 'audit.sqlite3'}",
-        jobs_dsn=f"sqlite:///{tmp_path / 'jobs.sqlite3'}",
-        log_format="json",
-        jobs_upstream_rate_per_s=2000.0,
-    )
+    return make_settings(tmp_path, jobs_upstream_rate_per_s=2000.0)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import pytest
 from gateway.admission import Admission
 from gateway.settings import Settings
 from mocks.settings import MockSettings
-from tests.conftest import Stack
+from tests.conftest import Stack, make_settings
 
 
 @pytest.fixture
@@ -22,14 +22,8 @@ def mock_settings() -> MockSettings:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(
-        ngsp_base_url="http://ngsp.test",
-        audit_dsn=f"sqlite:///{tmp_path / 'audit.sqlite3'}",
-        jobs_dsn=f"sqlite:///{tmp_path / 'jobs.sqlite3'}",
-        log_format="json",
-        admission_limit=1,
-        admission_queue_max=0,
-        ngsp_attempt_timeout_s=5.0,
+    return make_settings(
+        tmp_path, admission_limit=1, admission_queue_max=0, ngsp_attempt_timeout_s=5.0
     )
 
 

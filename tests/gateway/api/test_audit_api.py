@@ -8,7 +8,7 @@ import pytest
 
 from gateway.security.clients import ClientRecord, FieldSet, Operation, hash_secret, save_clients
 from gateway.settings import Settings
-from tests.conftest import PURPOSE_HEADERS, Stack
+from tests.conftest import PURPOSE_HEADERS, Stack, make_settings
 
 
 def _client(client_id: str, operations: set[Operation]) -> ClientRecord:
@@ -32,13 +32,7 @@ def settings(tmp_path: Path) -> Settings:
             _client("auditor", {Operation.AUDIT_READ}),
         ],
     )
-    return Settings(
-        ngsp_base_url="http://ngsp.test",
-        audit_dsn=f"sqlite:///{tmp_path / 'audit.sqlite3'}",
-        jobs_dsn=f"sqlite:///{tmp_path / 'jobs.sqlite3'}",
-        clients_file=clients_file,
-        log_format="json",
-    )
+    return make_settings(tmp_path, clients_file=clients_file)
 
 
 async def _bearer(stack: Stack, client_id: str) -> dict[str, str]:

@@ -11,18 +11,12 @@ from fastapi import FastAPI, Form
 
 from gateway.problems import install_problem_handlers
 from gateway.settings import Settings
-from tests.conftest import PURPOSE_HEADERS, Stack
+from tests.conftest import PURPOSE_HEADERS, Stack, make_settings
 
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(
-        ngsp_base_url="http://ngsp.test",
-        audit_dsn=f"sqlite:///{tmp_path / 'audit.sqlite3'}",
-        jobs_dsn=f"sqlite:///{tmp_path / 'jobs.sqlite3'}",
-        log_format="json",
-        auth_failures_per_address=3,
-    )
+    return make_settings(tmp_path, auth_failures_per_address=3)
 
 
 @pytest.mark.parametrize(
