@@ -6,6 +6,8 @@ the clock is the database's ``now()``, so hosts with skewed clocks agree on when
 Transactions that change a job's counters or move its rows (complete, cancel) lock the job's row
 first, in job-id order, so they serialise per job and cannot deadlock each other. Rows go in with
 ``COPY``. All tables live in one schema (``?schema=`` in the DSN, default ``public``).
+The statements both stores run are in :mod:`gateway.jobs._sql`; only what PostgreSQL does its own
+way is here: the pool, ``COPY``, completing a batch and cancelling in one statement each.
 
 Personal data is sealed under the job's keys (:mod:`gateway.jobs._sealing`) before it is sent to
 the server, so dead tuples, WAL segments and backups hold only ciphertext. A destroyed key's row

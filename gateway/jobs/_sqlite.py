@@ -5,7 +5,9 @@ made it, and a commit must never block the event loop). Writes use ``BEGIN IMMED
 process on the same file (a restarted gateway while the old one dies) waits instead of failing
 half-way. ``synchronous=NORMAL``: in WAL mode a killed process loses nothing that was committed;
 only a power cut may roll back the last checkpoints, and those rows are then verified again
-(never duplicated, because results are keyed by row). Times are seconds since 1970 (UTC).
+(never duplicated, because results are keyed by row). Times are seconds since 1970 (UTC); the
+shared statements (:mod:`gateway.jobs._sql`) read the current one from ``now()``, which this store
+defines as its clock read once per unit of work.
 
 Personal data is sealed under the job's keys (:mod:`gateway.jobs._sealing`) before it reaches the
 file. The file and its ``-wal``/``-shm`` companions are created 0600. A destroyed key is first
