@@ -5,7 +5,9 @@ made it, and a commit must never block the event loop). Writes use ``BEGIN IMMED
 process on the same file (a restarted gateway while the old one dies) waits instead of failing
 half-way. ``synchronous=NORMAL``: in WAL mode a killed process loses nothing that was committed;
 only a power cut may roll back the last checkpoints, and those rows are then verified again
-(never duplicated, because results are keyed by row). Times are seconds since 1970 (UTC).
+(never duplicated, because results are keyed by row). Times are seconds since 1970 (UTC); the
+shared statements (:mod:`gateway.jobs._sql`) read the current one from ``now()``, which this store
+defines as its clock read once per unit of work.
 
 Personal data is sealed under the job's keys (:mod:`gateway.jobs._sealing`) before it reaches the
 file. The file and its ``-wal``/``-shm`` companions are created 0600. A destroyed key is first
@@ -27,103 +29,54 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
+from gateway.jobs import _sql as sql
 from gateway.jobs._errors import JobConfigError, JobNotFound, JobStoreUnavailable
-from gateway.jobs._model import (
-    ACTIVE_STATES,
-    Claim,
-    Completion,
-    Job,
-    JobCensus,
-    JobSpec,
-    JobState,
-    Outcome,
-    RowInput,
-    RowKey,
-    RowResult,
-)
-from gateway.jobs._schema import (
-    CENSUS_SQL,
-    JOB_COLUMNS,
-    SPEC_COLUMNS,
-    census_from_rows,
-    counter_updates,
-    job_from_row,
-)
-from gateway.jobs._sealing import OLD_LAYOUT, JobKeys, KeyKind, new_key
+from gateway.jobs._model import ACTIVE_STATES, Claim
+from gateway.jobs._sealing import OLD_LAYOUT, KeyKind
+
+if TYPE_CHECKING:
+    from gateway.jobs._model import Completion, Job, JobCensus, JobSpec, RowInput, RowKey, RowResult
+    from gateway.jobs._sealing import JobKeys
 
 __all__ = ["SqliteJobStore"]
 
 T = TypeVar("T")
 _BUSY_TIMEOUT_S = 10.0
-_DONE_SUM = "matched + mismatched + not_found + invalid + failed + skipped"
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS verification_jobs (
-    id TEXT PRIMARY KEY,
-    client_id TEXT NOT NULL,
-    agency_code TEXT,
-    purpose_code TEXT NOT NULL,
-    officer_id TEXT NOT NULL,
-    case_id TEXT,
-    request_id TEXT,
-    trace_id TEXT,
-    state TEXT NOT NULL,
-    total INTEGER NOT NULL DEFAULT 0,
-    matched INTEGER NOT NULL DEFAULT 0,
-    mismatched INTEGER NOT NULL DEFAULT 0,
-    not_found INTEGER NOT NULL DEFAULT 0,
-    invalid INTEGER NOT NULL DEFAULT 0,
-    failed INTEGER NOT NULL DEFAULT 0,
-    skipped INTEGER NOT NULL DEFAULT 0,
-    created_at REAL NOT NULL,
-    started_at REAL,
-    finished_at REAL,
-    erased_at REAL
-);
-CREATE INDEX IF NOT EXISTS verification_jobs_by_client
-    ON verification_jobs (client_id, created_at);
-CREATE INDEX IF NOT EXISTS verification_jobs_by_state
-    ON verification_jobs (state, created_at);
-CREATE TABLE IF NOT EXISTS verification_job_inputs (
-    job_id TEXT NOT NULL,
-    ordinal INTEGER NOT NULL,
-    details BLOB NOT NULL,
-    number BLOB NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    claim_id TEXT,
-    lease_until REAL NOT NULL DEFAULT 0,
-    PRIMARY KEY (job_id, ordinal)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS verification_job_results (
-    job_id TEXT NOT NULL,
-    ordinal INTEGER NOT NULL,
-    number BLOB NOT NULL,
-    outcome TEXT NOT NULL,
-    reason TEXT NOT NULL,
-    PRIMARY KEY (job_id, ordinal)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS verification_job_keys (
-    job_id TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    key BLOB NOT NULL,
-    PRIMARY KEY (job_id, kind)
-);
-"""
+_q = sql.SQLITE.render
+# Overwrite first so the cell's bytes are gone even where a delete only unlinks them.
+_ZERO_KEY = (
+    "UPDATE verification_job_keys SET key = zeroblob(length(key)) WHERE job_id = ? AND kind = ?"
+)
+_SKIP_REMAINING = (
+    "INSERT INTO verification_job_results (job_id, ordinal, number, outcome, reason)"
+    " SELECT job_id, ordinal, number, 'skipped', 'job_cancelled'"
+    " FROM verification_job_inputs WHERE job_id = ?"
+)
+_TAKE = (
+    "DELETE FROM verification_job_inputs WHERE job_id = ? AND ordinal = ? AND claim_id = ?"
+    " RETURNING number"
+)
 
 
 def _moment(seconds: float | None) -> datetime | None:
     return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
 
 
-def _seconds(moment: datetime) -> float:
-    return moment.timestamp()
+class _WorkClock:
+    """``now()`` in this store's SQL: the store's clock read once per unit of work, as PostgreSQL's
+    ``now()`` is its transaction's start, so all that one change writes carries the same time."""
 
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self._clock = clock
+        self._at = clock()
 
-def _input_values(keys: JobKeys, row: RowInput) -> tuple[object, ...]:
-    number = keys.seal_number(row.ordinal, row.number)
-    return (keys.job_id, row.ordinal, keys.seal_details(row), number)
+    def start(self) -> None:
+        self._at = self._clock()
+
+    def __call__(self) -> float:
+        return self._at
 
 
 class SqliteJobStore:
@@ -131,7 +84,7 @@ class SqliteJobStore:
 
     def __init__(self, path: Path, *, clock: Callable[[], float] = time.time) -> None:
         self._path = path
-        self._clock = clock
+        self._now = _WorkClock(clock)
         self._executor: ThreadPoolExecutor | None = None
         self._conn: sqlite3.Connection | None = None
 
@@ -145,12 +98,12 @@ class SqliteJobStore:
             raise JobStoreUnavailable("the SQLite job store is not open")
         conn = self._conn
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, _translated, work, conn)
+        return await loop.run_in_executor(self._executor, _translated, work, conn, self._now)
 
     async def open(self) -> None:
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="jobs-sqlite")
         loop = asyncio.get_running_loop()
-        self._conn = await loop.run_in_executor(self._executor, _connect, self._path)
+        self._conn = await loop.run_in_executor(self._executor, _connect, self._path, self._now)
 
     async def close(self) -> None:
         if self._executor is None:
@@ -164,20 +117,10 @@ class SqliteJobStore:
     # --- receiving an upload -------------------------------------------------------------
 
     async def create_job(self, job_id: str, spec: JobSpec) -> Job:
-        columns = ("id", *SPEC_COLUMNS, "state", "created_at")
-        values = (job_id, *(getattr(spec, n) for n in SPEC_COLUMNS), "receiving", self._clock())
-
         def work(conn: sqlite3.Connection) -> Job:
             with _write(conn):
-                conn.execute(
-                    f"INSERT INTO verification_jobs ({', '.join(columns)}) "  # noqa: S608
-                    f"VALUES ({', '.join('?' * len(columns))})",
-                    values,
-                )
-                conn.executemany(
-                    "INSERT INTO verification_job_keys (job_id, kind, key) VALUES (?, ?, ?)",
-                    [(job_id, kind.value, new_key()) for kind in KeyKind],
-                )
+                conn.execute(_q(sql.INSERT_JOB), sql.job_values(job_id, spec))
+                conn.executemany(_q(sql.INSERT_KEY), sql.new_key_rows(job_id))
             return _job(conn, job_id)
 
         return await self._run(work)
@@ -188,38 +131,25 @@ class SqliteJobStore:
         def work(conn: sqlite3.Connection) -> None:
             with _write(conn):
                 keys = _keys(conn, job_id)
+                conn.executemany(_q(sql.INSERT_INPUT), [sql.input_values(keys, r) for r in rows])
                 conn.executemany(
-                    "INSERT INTO verification_job_inputs (job_id, ordinal, details, number) "
-                    "VALUES (?, ?, ?, ?)",
-                    [_input_values(keys, row) for row in rows],
+                    _q(sql.INSERT_RESULT), [sql.result_values(keys, r) for r in invalid]
                 )
-                _insert_results(conn, keys, invalid)
-                conn.execute(
-                    "UPDATE verification_jobs SET total = total + ?, invalid = invalid + ? "
-                    "WHERE id = ?",
-                    (len(rows) + len(invalid), len(invalid), job_id),
-                )
+                conn.execute(_q(sql.ADD_ROWS), (len(rows) + len(invalid), len(invalid), job_id))
 
         await self._run(work)
 
     async def seal(self, job_id: str) -> Job:
-        def work(conn: sqlite3.Connection) -> Job:
-            with _write(conn):
-                conn.execute(
-                    "UPDATE verification_jobs SET state = 'queued' "
-                    "WHERE id = ? AND state = 'receiving'",
-                    (job_id,),
-                )
-                ended = _finish_if_done(conn, job_id, self._clock())
-            _shred_if(conn, ended)
-            return _job(conn, job_id)
+        def queue(conn: sqlite3.Connection) -> bool:
+            conn.execute(_q(sql.QUEUE), (job_id,))
+            return _finish_if_done(conn, job_id)
 
-        return await self._run(work)
+        return await self._change(job_id, queue)
 
     async def discard(self, job_id: str) -> None:
         def work(conn: sqlite3.Connection) -> None:
             with _write(conn):
-                _delete_job(conn, job_id)
+                _forget(conn, job_id, sql.DELETE_JOB)
             _shred_if(conn, ended=True)
 
         await self._run(work)
@@ -237,32 +167,23 @@ class SqliteJobStore:
 
     async def census(self) -> JobCensus:
         def work(conn: sqlite3.Connection) -> JobCensus:
-            return census_from_rows(conn.execute(CENSUS_SQL).fetchall(), _moment)
+            return sql.census_from_rows(conn.execute(_q(sql.CENSUS)).fetchall(), _moment)
 
         return await self._run(work)
 
     async def jobs_of(self, client_id: str, *, limit: int) -> list[Job]:
         def work(conn: sqlite3.Connection) -> list[Job]:
-            rows = conn.execute(
-                f"SELECT {', '.join(JOB_COLUMNS)} FROM verification_jobs "  # noqa: S608
-                "WHERE client_id = ? ORDER BY created_at DESC, id LIMIT ?",
-                (client_id, limit),
-            ).fetchall()
-            return [job_from_row(row, _moment) for row in rows]
+            rows = conn.execute(_q(sql.JOBS_OF), (client_id, limit)).fetchall()
+            return [sql.job_from_row(row, _moment) for row in rows]
 
         return await self._run(work)
 
     async def results(self, job_id: str, *, after: int, limit: int) -> list[RowResult]:
         def work(conn: sqlite3.Connection) -> list[RowResult]:
-            rows = conn.execute(
-                "SELECT ordinal, number, outcome, reason FROM verification_job_results "
-                "WHERE job_id = ? AND ordinal > ? ORDER BY ordinal LIMIT ?",
-                (job_id, after, limit),
-            ).fetchall()
+            rows = conn.execute(_q(sql.RESULTS), (job_id, after, limit)).fetchall()
             if not rows:
                 return []
-            keys = _keys(conn, job_id)
-            return [RowResult(o, keys.open_number(o, n), Outcome(out), r) for o, n, out, r in rows]
+            return sql.results_from_rows(_keys(conn, job_id), rows)
 
         return await self._run(work)
 
@@ -272,12 +193,11 @@ class SqliteJobStore:
         claim_id = secrets.token_hex(8)
 
         def work(conn: sqlite3.Connection) -> Claim | None:
-            now = self._clock()
             with _write(conn):
                 for job in _active_jobs(conn):
-                    rows = _lease(conn, job.id, claim_id, limit, now=now, until=now + lease_s)
+                    rows = _lease(conn, job.id, claim_id, limit, lease_s)
                     if rows:
-                        _mark_running(conn, job.id, now)
+                        conn.execute(_q(sql.MARK_RUNNING), (job.id,))
                         return Claim(job.id, claim_id, job.spec, rows)
             return None
 
@@ -285,38 +205,28 @@ class SqliteJobStore:
 
     async def extend(self, keys: Sequence[RowKey], lease_s: float) -> None:
         def work(conn: sqlite3.Connection) -> None:
-            until = self._clock() + lease_s
             with _write(conn):
-                conn.executemany(
-                    "UPDATE verification_job_inputs SET lease_until = ? "
-                    "WHERE job_id = ? AND ordinal = ? AND claim_id = ?",
-                    [(until, k.job_id, k.ordinal, k.claim_id) for k in keys],
-                )
+                conn.executemany(_q(sql.EXTEND), sql.extend_rows(keys, lease_s))
 
         await self._run(work)
 
     async def release(self, keys: Sequence[RowKey], *, delay_s: float, count_attempt: bool) -> None:
+        rows = sql.release_rows(keys, delay_s, count_attempt=count_attempt)
+
         def work(conn: sqlite3.Connection) -> None:
-            until = self._clock() + delay_s
             with _write(conn):
-                conn.executemany(
-                    "UPDATE verification_job_inputs "
-                    "SET claim_id = NULL, lease_until = ?, attempts = attempts + ? "
-                    "WHERE job_id = ? AND ordinal = ? AND claim_id = ?",
-                    [(until, int(count_attempt), k.job_id, k.ordinal, k.claim_id) for k in keys],
-                )
+                conn.executemany(_q(sql.RELEASE), rows)
 
         await self._run(work)
 
     async def complete(self, completions: Sequence[Completion]) -> int:
         def work(conn: sqlite3.Connection) -> int:
-            now = self._clock()
             ended = False
             with _write(conn):
                 accepted = [(c.key.job_id, c.outcome.value) for c in completions if _move(conn, c)]
-                for job_id, tally in counter_updates(accepted).items():
-                    _add_counts(conn, job_id, tally)
-                    ended = _finish_if_done(conn, job_id, now) or ended
+                for job_id, tally in sql.counter_updates(accepted).items():
+                    conn.execute(_q(sql.add_counts(tally)), (*tally.values(), job_id))
+                    ended = _finish_if_done(conn, job_id) or ended
             _shred_if(conn, ended)
             return len(accepted)
 
@@ -325,41 +235,36 @@ class SqliteJobStore:
     # --- ending a job ----------------------------------------------------------------------
 
     async def cancel(self, job_id: str) -> Job:
-        def work(conn: sqlite3.Connection) -> Job:
-            with _write(conn):
-                ended = _cancel(conn, _job(conn, job_id), self._clock())
-            _shred_if(conn, ended)
-            return _job(conn, job_id)
-
-        return await self._run(work)
+        return await self._change(job_id, lambda conn: _cancel(conn, _job(conn, job_id)))
 
     async def erase(self, job_id: str) -> Job:
+        def erase(conn: sqlite3.Connection) -> bool:
+            _cancel(conn, _job(conn, job_id))
+            _forget(conn, job_id, sql.MARK_ERASED)
+            return True
+
+        return await self._change(job_id, erase)
+
+    async def _change(self, job_id: str, change: Callable[[sqlite3.Connection], bool]) -> Job:
+        """Run ``change`` in one write transaction, then shred if it ended the job (it says so)."""
+
         def work(conn: sqlite3.Connection) -> Job:
-            now = self._clock()
             with _write(conn):
-                _cancel(conn, _job(conn, job_id), now)
-                _erase(conn, job_id, now)
-            _shred_if(conn, ended=True)
+                ended = change(conn)
+            _shred_if(conn, ended)
             return _job(conn, job_id)
 
         return await self._run(work)
 
     async def purge(self, *, finished_before: datetime, abandoned_before: datetime) -> int:
         def work(conn: sqlite3.Connection) -> int:
-            now = self._clock()
             with _write(conn):
-                expired = conn.execute(
-                    "SELECT id FROM verification_jobs WHERE finished_at < ? AND erased_at IS NULL",
-                    (_seconds(finished_before),),
-                ).fetchall()
-                abandoned = conn.execute(
-                    "SELECT id FROM verification_jobs WHERE state = 'receiving' AND created_at < ?",
-                    (_seconds(abandoned_before),),
-                ).fetchall()
-                for (job_id,) in expired:
-                    _erase(conn, job_id, now)
-                for (job_id,) in abandoned:
-                    _delete_job(conn, job_id)
+                expired = _ids(conn, sql.EXPIRED, finished_before)
+                abandoned = _ids(conn, sql.ABANDONED, abandoned_before)
+                for job_id in expired:
+                    _forget(conn, job_id, sql.MARK_ERASED)
+                for job_id in abandoned:
+                    _forget(conn, job_id, sql.DELETE_JOB)
             _shred_if(conn, ended=bool(expired or abandoned))
             return len(expired) + len(abandoned)
 
@@ -369,17 +274,18 @@ class SqliteJobStore:
 # --- statements (run in the store's thread) ------------------------------------------------
 
 
-def _connect(path: Path) -> sqlite3.Connection:
+def _connect(path: Path, now: _WorkClock) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
     _owner_only(path)
     conn = sqlite3.connect(
         path, timeout=_BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=True
     )
+    conn.create_function("now", 0, now)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA secure_delete=FAST")  # zero deleted cells where it costs no extra I/O
     conn.execute("PRAGMA temp_store=MEMORY")  # no temp file on disk
-    conn.executescript(_SCHEMA)
+    conn.executescript(_q(sql.SCHEMA))
     columns = {row[1] for row in conn.execute("PRAGMA table_info(verification_job_inputs)")}
     if "details" not in columns:
         conn.close()
@@ -397,27 +303,13 @@ def _owner_only(path: Path) -> None:
 
 
 def _keys(conn: sqlite3.Connection, job_id: str) -> JobKeys:
-    found = dict(
-        conn.execute(
-            "SELECT kind, key FROM verification_job_keys WHERE job_id = ?", (job_id,)
-        ).fetchall()
-    )
-    return JobKeys(job_id, found.get(KeyKind.INPUTS.value), found.get(KeyKind.RESULTS.value))
+    return sql.job_keys(job_id, conn.execute(_q(sql.KEYS), (job_id,)).fetchall())
 
 
 def _destroy_keys(conn: sqlite3.Connection, job_id: str, *kinds: KeyKind) -> None:
-    # Overwrite first so the cell's bytes are gone even where a delete only unlinks them.
-    names = [kind.value for kind in kinds]
-    marks = ", ".join("?" * len(names))
-    conn.execute(
-        "UPDATE verification_job_keys SET key = zeroblob(length(key)) "  # noqa: S608
-        f"WHERE job_id = ? AND kind IN ({marks})",
-        (job_id, *names),
-    )
-    conn.execute(
-        f"DELETE FROM verification_job_keys WHERE job_id = ? AND kind IN ({marks})",  # noqa: S608
-        (job_id, *names),
-    )
+    rows = sql.key_rows(job_id, kinds)
+    conn.executemany(_ZERO_KEY, rows)
+    conn.executemany(_q(sql.DESTROY_KEY), rows)
 
 
 def _shred_if(conn: sqlite3.Connection, ended: bool) -> None:
@@ -427,7 +319,10 @@ def _shred_if(conn: sqlite3.Connection, ended: bool) -> None:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
-def _translated(work: Callable[[sqlite3.Connection], T], conn: sqlite3.Connection) -> T:
+def _translated(
+    work: Callable[[sqlite3.Connection], T], conn: sqlite3.Connection, now: _WorkClock
+) -> T:
+    now.start()
     try:
         return work(conn)
     except (sqlite3.Error, OSError) as exc:
@@ -446,33 +341,25 @@ def _write(conn: sqlite3.Connection) -> Iterator[None]:
 
 
 def _job(conn: sqlite3.Connection, job_id: str) -> Job:
-    row = conn.execute(
-        f"SELECT {', '.join(JOB_COLUMNS)} FROM verification_jobs WHERE id = ?",  # noqa: S608
-        (job_id,),
-    ).fetchone()
+    row = conn.execute(_q(sql.JOB), (job_id,)).fetchone()
     if row is None:
         raise JobNotFound(f"no job {job_id}")
-    return job_from_row(row, _moment)
+    return sql.job_from_row(row, _moment)
 
 
 def _active_jobs(conn: sqlite3.Connection) -> list[Job]:
-    rows = conn.execute(
-        f"SELECT {', '.join(JOB_COLUMNS)} FROM verification_jobs "  # noqa: S608
-        "WHERE state IN ('queued', 'running') ORDER BY created_at, id"
-    ).fetchall()
-    return [job_from_row(row, _moment) for row in rows]
+    rows = conn.execute(_q(sql.ACTIVE_JOBS)).fetchall()
+    return [sql.job_from_row(row, _moment) for row in rows]
+
+
+def _ids(conn: sqlite3.Connection, statement: str, before: datetime) -> list[str]:
+    return [job_id for (job_id,) in conn.execute(_q(statement), (before.timestamp(),))]
 
 
 def _lease(
-    conn: sqlite3.Connection, job_id: str, claim_id: str, limit: int, *, now: float, until: float
+    conn: sqlite3.Connection, job_id: str, claim_id: str, limit: int, lease_s: float
 ) -> tuple[RowInput, ...]:
-    rows = conn.execute(
-        "UPDATE verification_job_inputs SET claim_id = ?, lease_until = ? "
-        "WHERE job_id = ? AND ordinal IN (SELECT ordinal FROM verification_job_inputs "
-        "WHERE job_id = ? AND lease_until < ? ORDER BY ordinal LIMIT ?) "
-        "RETURNING ordinal, details, attempts",
-        (claim_id, until, job_id, job_id, now, limit),
-    ).fetchall()
+    rows = conn.execute(_q(sql.LEASE), (job_id, limit, claim_id, lease_s, job_id)).fetchall()
     if not rows:
         return ()
     keys = _keys(conn, job_id)
@@ -480,101 +367,39 @@ def _lease(
     return tuple(sorted(opened, key=lambda r: r.ordinal))
 
 
-def _mark_running(conn: sqlite3.Connection, job_id: str, now: float) -> None:
-    conn.execute(
-        "UPDATE verification_jobs SET state = 'running', started_at = ? "
-        "WHERE id = ? AND state = 'queued'",
-        (now, job_id),
-    )
-
-
 def _move(conn: sqlite3.Connection, completion: Completion) -> bool:
     """Move one still-claimed row from inputs to results; False if the claim no longer holds."""
     key = completion.key
-    gone = conn.execute(
-        "DELETE FROM verification_job_inputs WHERE job_id = ? AND ordinal = ? AND claim_id = ? "
-        "RETURNING number",
-        (key.job_id, key.ordinal, key.claim_id),
-    ).fetchone()
+    gone = conn.execute(_TAKE, (key.job_id, key.ordinal, key.claim_id)).fetchone()
     if gone is None:
         return False
-    conn.execute(
-        "INSERT INTO verification_job_results (job_id, ordinal, number, outcome, reason) "
-        "VALUES (?, ?, ?, ?, ?)",
-        (key.job_id, key.ordinal, gone[0], completion.outcome.value, completion.reason),
-    )
+    outcome = (completion.outcome.value, completion.reason)
+    conn.execute(_q(sql.INSERT_RESULT), (key.job_id, key.ordinal, gone[0], *outcome))
     return True
 
 
-def _insert_results(conn: sqlite3.Connection, keys: JobKeys, results: Sequence[RowResult]) -> None:
-    conn.executemany(
-        "INSERT INTO verification_job_results (job_id, ordinal, number, outcome, reason) "
-        "VALUES (?, ?, ?, ?, ?)",
-        [
-            (
-                keys.job_id,
-                r.ordinal,
-                keys.seal_number(r.ordinal, r.number),
-                r.outcome.value,
-                r.reason,
-            )
-            for r in results
-        ],
-    )
-
-
-def _add_counts(conn: sqlite3.Connection, job_id: str, tally: dict[str, int]) -> None:
-    # Column names come from the Outcome enum only (counter_updates validates them).
-    assignments = ", ".join(f"{outcome} = {outcome} + ?" for outcome in tally)
-    conn.execute(
-        f"UPDATE verification_jobs SET {assignments} WHERE id = ?",  # noqa: S608
-        (*tally.values(), job_id),
-    )
-
-
-def _finish_if_done(conn: sqlite3.Connection, job_id: str, now: float) -> bool:
+def _finish_if_done(conn: sqlite3.Connection, job_id: str) -> bool:
     """Complete the job if every row has its outcome (then its inputs key is destroyed)."""
-    finished = conn.execute(
-        "UPDATE verification_jobs SET state = 'completed', finished_at = ? "  # noqa: S608
-        f"WHERE id = ? AND state IN ('queued', 'running') AND total = {_DONE_SUM}",
-        (now, job_id),
-    ).rowcount
+    finished = conn.execute(_q(sql.FINISH), (job_id,)).fetchall()
     if finished:
         _destroy_keys(conn, job_id, KeyKind.INPUTS)
     return bool(finished)
 
 
-def _cancel(conn: sqlite3.Connection, job: Job, now: float) -> bool:
+def _cancel(conn: sqlite3.Connection, job: Job) -> bool:
     if job.state not in ACTIVE_STATES:
         return False
-    skipped = conn.execute(
-        "INSERT INTO verification_job_results (job_id, ordinal, number, outcome, reason) "
-        "SELECT job_id, ordinal, number, 'skipped', 'job_cancelled' "
-        "FROM verification_job_inputs WHERE job_id = ?",
-        (job.id,),
-    ).rowcount
-    conn.execute("DELETE FROM verification_job_inputs WHERE job_id = ?", (job.id,))
-    conn.execute(
-        "UPDATE verification_jobs SET state = ?, finished_at = ?, skipped = skipped + ? "
-        "WHERE id = ?",
-        (JobState.CANCELLED.value, now, skipped, job.id),
-    )
+    skipped = conn.execute(_SKIP_REMAINING, (job.id,)).rowcount
+    conn.execute(_q(sql.DELETE_INPUTS), (job.id,))
+    conn.execute(_q(sql.CANCELLED), (skipped, job.id))
     _destroy_keys(conn, job.id, KeyKind.INPUTS)
     return True
 
 
-def _erase(conn: sqlite3.Connection, job_id: str, now: float) -> None:
-    conn.execute("DELETE FROM verification_job_inputs WHERE job_id = ?", (job_id,))
-    conn.execute("DELETE FROM verification_job_results WHERE job_id = ?", (job_id,))
+def _forget(conn: sqlite3.Connection, job_id: str, last: str) -> None:
+    """Delete the job's rows and results and destroy its keys, then run ``last`` on the job:
+    :data:`~gateway.jobs._sql.MARK_ERASED` keeps its counts, ``DELETE_JOB`` removes it."""
+    conn.execute(_q(sql.DELETE_INPUTS), (job_id,))
+    conn.execute(_q(sql.DELETE_RESULTS), (job_id,))
     _destroy_keys(conn, job_id, *KeyKind)
-    conn.execute(
-        "UPDATE verification_jobs SET erased_at = ? WHERE id = ? AND erased_at IS NULL",
-        (now, job_id),
-    )
-
-
-def _delete_job(conn: sqlite3.Connection, job_id: str) -> None:
-    conn.execute("DELETE FROM verification_job_inputs WHERE job_id = ?", (job_id,))
-    conn.execute("DELETE FROM verification_job_results WHERE job_id = ?", (job_id,))
-    _destroy_keys(conn, job_id, *KeyKind)
-    conn.execute("DELETE FROM verification_jobs WHERE id = ?", (job_id,))
+    conn.execute(_q(last), (job_id,))

@@ -10,9 +10,10 @@ stops watching: the job goes on, and ``lgsp jobs watch ID`` picks it up again.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -24,6 +25,7 @@ from gateway.jobs._portal import PortalClient, PortalError, Purpose
 
 __all__ = ["jobs_app", "verify_batch"]
 
+T = TypeVar("T")
 jobs_app = typer.Typer(
     help="Bulk verification jobs on a running gateway (see docs/jobs.md).", no_args_is_help=True
 )
@@ -174,20 +176,31 @@ def verify_batch(
     params = {name: value for name, value in mapping.items() if value}
     params["delimiter"] = delimiter.value
     target = output or file.with_name(file.name + ".results.csv")
-    with PortalClient(url, client_id, client_secret, Purpose(purpose, officer, case)) as portal:
+
+    def submit(portal: PortalClient) -> None:
+        job = portal.submit(file, params)
+        _console.print(f"Job {job['id']} accepted: {job['progress']['total']} rows")
+        if not wait:
+            typer.echo(job["id"])
+            return
+        _watch_then_finish(portal, job["id"], target, poll_interval)
+
+    _ask(url, client_id, client_secret, submit, Purpose(purpose, officer, case))
+
+
+def _ask(
+    url: str,
+    client_id: str,
+    secret: str,
+    call: Callable[[PortalClient], T],
+    purpose: Purpose | None = None,
+) -> T:
+    """``call`` with a portal client: every command reports a refusal the same way (one line)."""
+    with PortalClient(url, client_id, secret, purpose) as portal:
         try:
-            job = portal.submit(file, params)
-            _console.print(f"Job {job['id']} accepted: {job['progress']['total']} rows")
-            if not wait:
-                typer.echo(job["id"])
-                return
-            _watch_then_finish(portal, job["id"], target, poll_interval)
+            return call(portal)
         except PortalError as exc:
             raise _fail(exc) from exc
-
-
-def _portal(url: str, client_id: str, secret: str, purpose: Purpose | None = None) -> PortalClient:
-    return PortalClient(url, client_id, secret, purpose)
 
 
 @jobs_app.command("list")
@@ -199,11 +212,7 @@ def list_jobs(
     as_json: Annotated[bool, AsJson] = False,
 ) -> None:
     """This client's jobs, newest first (TSV when not on a terminal)."""
-    with _portal(url, client_id, client_secret) as portal:
-        try:
-            jobs = portal.jobs()
-        except PortalError as exc:
-            raise _fail(exc) from exc
+    jobs = _ask(url, client_id, client_secret, PortalClient.jobs)
     if as_json:
         print_json({"jobs": jobs})
         return
@@ -229,11 +238,11 @@ def watch_job(
     poll_interval: PollInterval = 1.0,
 ) -> None:
     """Watch a job to its end, then download its result file."""
-    with _portal(url, client_id, client_secret, Purpose(purpose, officer)) as portal:
-        try:
-            _watch_then_finish(portal, job_id, output, poll_interval)
-        except PortalError as exc:
-            raise _fail(exc) from exc
+
+    def watch_and_finish(portal: PortalClient) -> None:
+        _watch_then_finish(portal, job_id, output, poll_interval)
+
+    _ask(url, client_id, client_secret, watch_and_finish, Purpose(purpose, officer))
 
 
 @jobs_app.command("status")
@@ -246,11 +255,7 @@ def job_status(
     as_json: Annotated[bool, AsJson] = False,
 ) -> None:
     """A job's state and counts."""
-    with _portal(url, client_id, client_secret) as portal:
-        try:
-            job = portal.job(job_id)
-        except PortalError as exc:
-            raise _fail(exc) from exc
+    job = _ask(url, client_id, client_secret, lambda portal: portal.job(job_id))
     if as_json:
         print_json(job)
         return
@@ -260,21 +265,40 @@ def job_status(
     typer.echo(f"{progress['percent']}% done, ETA {_duration(progress['eta_s'])}")
 
 
-@jobs_app.command("cancel")
-def cancel_job(
-    job_id: JobId,
-    *,
-    client_secret: ClientSecret,
-    url: GatewayUrl = "http://127.0.0.1:8000",
-    client_id: ClientId = "demo-portal",
-) -> None:
-    """Cancel a job; rows not yet verified are reported as skipped."""
-    with _portal(url, client_id, client_secret) as portal:
-        try:
-            job = portal.cancel(job_id)
-        except PortalError as exc:
-            raise _fail(exc) from exc
+def _job_action(
+    act: Callable[[PortalClient, str], T], report: Callable[[str, T], None], doc: str
+) -> Callable[..., None]:
+    """A command that changes one job by its id and reports what the gateway answered: cancel
+    and erase take the same options and differ only in the call and the report."""
+
+    def command(
+        job_id: JobId,
+        *,
+        client_secret: ClientSecret,
+        url: GatewayUrl = "http://127.0.0.1:8000",
+        client_id: ClientId = "demo-portal",
+    ) -> None:
+        report(job_id, _ask(url, client_id, client_secret, lambda portal: act(portal, job_id)))
+
+    command.__doc__ = doc  # the command's help text
+    return command
+
+
+def _report_cancelled(_job_id: str, job: dict[str, Any]) -> None:
     Console().print(_summary(job))
+
+
+def _report_erased(job_id: str, _answer: None) -> None:
+    _console.print(f"Job {job_id} erased.")
+
+
+cancel_job = jobs_app.command("cancel")(
+    _job_action(
+        PortalClient.cancel,
+        _report_cancelled,
+        "Cancel a job; rows not yet verified are reported as skipped.",
+    )
+)
 
 
 @jobs_app.command("results")
@@ -289,26 +313,18 @@ def job_results(
     client_id: ClientId = "demo-portal",
 ) -> None:
     """Download a finished job's result file."""
-    with _portal(url, client_id, client_secret, Purpose(purpose, officer)) as portal:
-        try:
-            rows = portal.download(job_id, output)
-        except PortalError as exc:
-            raise _fail(exc) from exc
+
+    def download(portal: PortalClient) -> int:
+        return portal.download(job_id, output)
+
+    rows = _ask(url, client_id, client_secret, download, Purpose(purpose, officer))
     _console.print(f"Results: {output} ({rows} rows)")
 
 
-@jobs_app.command("erase")
-def erase_job(
-    job_id: JobId,
-    *,
-    client_secret: ClientSecret,
-    url: GatewayUrl = "http://127.0.0.1:8000",
-    client_id: ClientId = "demo-portal",
-) -> None:
-    """Erase a job's rows and results now (cancelling it if it still runs)."""
-    with _portal(url, client_id, client_secret) as portal:
-        try:
-            portal.erase(job_id)
-        except PortalError as exc:
-            raise _fail(exc) from exc
-    _console.print(f"Job {job_id} erased.")
+erase_job = jobs_app.command("erase")(
+    _job_action(
+        PortalClient.erase,
+        _report_erased,
+        "Erase a job's rows and results now (cancelling it if it still runs).",
+    )
+)

@@ -76,7 +76,7 @@ def test_verify_batch_uploads_watches_and_downloads(
 
 
 @pytest.mark.process
-def test_a_job_submitted_without_waiting_can_be_watched_later(
+def test_a_job_submitted_without_waiting_is_watched_listed_fetched_and_erased(
     servers: tuple[str, str], tmp_path: Path
 ) -> None:
     gateway_url, mock_url = servers
@@ -103,6 +103,20 @@ def test_a_job_submitted_without_waiting_can_be_watched_later(
     code, output = lgsp("jobs", "cancel", job_id, *connection)
     assert code == 1
     assert "job_finished" in output
+    code, output = lgsp("jobs", "list", *connection)
+    assert code == 0, output
+    assert job_id in output
+    again = tmp_path / "again.csv"
+    code, output = lgsp("jobs", "results", job_id, *PURPOSE, *connection, "-o", str(again))
+    assert code == 0, output
+    assert "(6 rows)" in output
+    assert again.read_bytes() == target.read_bytes()
+    code, output = lgsp("jobs", "erase", job_id, *connection)
+    assert code == 0, output
+    assert f"Job {job_id} erased." in output
+    code, output = lgsp("jobs", "results", job_id, *PURPOSE, *connection, "-o", str(again))
+    assert code == 1
+    assert "410 job_erased" in output
 
 
 def test_the_portal_client_renews_a_refused_token_and_reports_problems() -> None:
