@@ -3,7 +3,7 @@
 The gateway depends on this protocol, not on ``adapters.ngsp.NgspClient``, so that the whole HTTP
 layer can run over a fake at the adapter's interface (design §8; ``adapters.ngsp.testing.FakeNgsp``)
 and the consumer, not the adapter, says which calls it relies on. ``NgspClient`` satisfies it
-structurally. It extends the jobs' narrower ``PopulationLink`` (``gateway/jobs/_verify.py``),
+structurally. It extends the jobs' narrower ``PopulationLink`` (``gateway.jobs``),
 so the runtime hands the same object to the job worker.
 """
 
@@ -13,7 +13,7 @@ from typing import Protocol
 
 from adapters.ngsp import BreakerState, CallContext
 from contracts.models import Household
-from gateway.jobs._verify import PopulationLink
+from gateway.jobs import PopulationLink
 
 __all__ = ["BreakerView", "NationalPopulation", "TokenSource"]
 

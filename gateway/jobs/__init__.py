@@ -39,7 +39,7 @@ from gateway.jobs._postgres import PostgresJobStore
 from gateway.jobs._service import JobService, open_job_service
 from gateway.jobs._sqlite import SqliteJobStore
 from gateway.jobs._store import JobStore, open_job_store
-from gateway.jobs._verify import NgspRowVerifier, explain
+from gateway.jobs._verify import NgspRowVerifier, PopulationLink, explain
 from gateway.jobs._view import JobList, JobProgress, JobView
 from gateway.jobs._worker import JobWorker, RowVerifier, WorkerConfig
 
@@ -70,6 +70,7 @@ __all__ = [
     "NgspRowVerifier",
     "Outcome",
     "Pacer",
+    "PopulationLink",
     "PostgresJobStore",
     "RowInput",
     "RowKey",
