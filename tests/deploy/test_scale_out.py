@@ -25,7 +25,8 @@ import httpx
 import pytest
 
 from gateway.audit import open_audit_reader
-from gateway.security.clients import ClientRecord, FieldSet, Operation, hash_secret, save_clients
+from gateway.security.clients import Operation, save_clients
+from tests.clients import client_record
 from tests.conftest import PURPOSE_HEADERS
 from tests.e2e.processes import LGSP, free_port, running
 from tests.services import postgres_dsn_or_skip, redis_url_or_skip, require_or_skip
@@ -99,13 +100,11 @@ def write_nginx_conf(workdir: Path, port: int, upstreams: list[str]) -> Path:
 
 def write_clients(path: Path, client_id: str) -> None:
     """One client with a small burst and a slow refill, so the limit shows within a second."""
-    client = ClientRecord(
-        client_id=client_id,
+    client = client_record(
+        client_id,
+        secret=SECRET,
         name="Scale-out test portal",
-        agency_code="000.00.00.H45",
-        secret_hash=hash_secret(SECRET),
         operations=frozenset({Operation.LOOKUP}),
-        field_set=FieldSet.BASIC,
         rate_per_s=RATE_PER_S,
         burst=BURST,
     )

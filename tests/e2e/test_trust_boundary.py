@@ -26,6 +26,7 @@ import pytest
 
 from gateway.security.clients import ClientRecord, Operation, hash_secret, save_clients
 from gateway.security.secret_hash import legacy_hash
+from tests.clients import client_record
 from tests.conftest import PURPOSE_HEADERS
 from tests.e2e.processes import LGSP, free_port, gateway_and_mock, running
 from tests.services import postgres_dsn_or_skip
@@ -41,10 +42,8 @@ SIGNING_KEY = base64.b64encode(secrets.token_bytes(32)).decode()
 
 
 def _client(client_id: str, stored: str, *ops: Operation, enabled: bool = True) -> ClientRecord:
-    return ClientRecord(
-        client_id=client_id,
-        name=client_id,
-        agency_code="000.00.00.H45",
+    return client_record(
+        client_id,
         secret_hash=stored,
         enabled=enabled,
         operations=frozenset(ops or {Operation.LOOKUP}),

@@ -23,7 +23,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from gateway.audit import open_audit_reader
-from gateway.security.clients import ClientRecord, FieldSet, Operation, hash_secret, save_clients
+from gateway.security.clients import ClientRecord, Operation, save_clients
+from tests.clients import client_record
 from tests.conftest import PURPOSE_HEADERS
 from tests.e2e.processes import LGSP, free_port, running
 from tests.services import postgres_dsn_or_skip, redis_url_or_skip
@@ -38,13 +39,11 @@ LOOKUP_ROUTE = "/api/v1/citizens/{number}"
 
 
 def client(client_id: str, *, rate_per_s: float, burst: int) -> ClientRecord:
-    return ClientRecord(
-        client_id=client_id,
+    return client_record(
+        client_id,
+        secret=SECRET,
         name="Workers test portal",
-        agency_code="000.00.00.H45",
-        secret_hash=hash_secret(SECRET),
         operations=frozenset({Operation.LOOKUP}),
-        field_set=FieldSet.BASIC,
         rate_per_s=rate_per_s,
         burst=burst,
     )

@@ -6,20 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from gateway.security.clients import ClientRecord, FieldSet, Operation, hash_secret, save_clients
+from gateway.security.clients import ClientRecord, Operation, save_clients
 from gateway.settings import Settings
+from tests.clients import client_record
 from tests.conftest import PURPOSE_HEADERS, Stack, make_settings
 
 
 def _client(client_id: str, operations: set[Operation]) -> ClientRecord:
-    return ClientRecord(
-        client_id=client_id,
-        name=client_id,
-        agency_code="000.00.00.H45",
-        secret_hash=hash_secret(f"{client_id}-secret"),
-        operations=frozenset(operations),
-        field_set=FieldSet.BASIC,
-    )
+    return client_record(client_id, operations=frozenset(operations))
 
 
 @pytest.fixture

@@ -9,22 +9,20 @@ from typing import Any
 import pytest
 import yaml
 
-from gateway.security.clients import ClientRecord, FieldSet, Operation, hash_secret, save_clients
+from gateway.security.clients import ClientRecord, FieldSet, Operation, save_clients
 from gateway.settings import Settings
+from tests.clients import client_record
 from tests.conftest import PURPOSE_HEADERS, Faked, Gateway, Stack, make_settings
 from tests.gateway.api.records import CITIZEN, NUMBER
 
 
 def client(client_id: str, **overrides: Any) -> ClientRecord:
     values: dict[str, Any] = {
-        "client_id": client_id,
         "name": f"Test portal {client_id}",
-        "agency_code": "000.00.00.H45",
-        "secret_hash": hash_secret(f"{client_id}-secret"),
         "operations": frozenset({Operation.LOOKUP, Operation.VERIFY, Operation.HOUSEHOLD}),
         "field_set": FieldSet.FULL,
     } | overrides
-    return ClientRecord(**values)
+    return client_record(client_id, **values)
 
 
 CLIENTS = [

@@ -10,8 +10,9 @@ import httpx
 import pytest
 
 from gateway.app import create_app
-from gateway.security.clients import ClientRecord, FieldSet, Operation, hash_secret, save_clients
+from gateway.security.clients import Operation, save_clients
 from gateway.settings import Settings
+from tests.clients import client_record
 from tests.conftest import PURPOSE_HEADERS
 from tests.services import redis_url_or_skip
 
@@ -23,13 +24,11 @@ async def two_replicas(tmp_path: Path) -> AsyncIterator[tuple[list[httpx.AsyncCl
     redis_url = await redis_url_or_skip()
     client_id = f"shared-{uuid.uuid4().hex[:12]}"  # fresh bucket key in the shared Redis
     clients_file = tmp_path / "clients.yaml"
-    record = ClientRecord(
-        client_id=client_id,
+    record = client_record(
+        client_id,
+        secret="s3cret",
         name="Shared-limit portal",
-        agency_code="000.00.00.H45",
-        secret_hash=hash_secret("s3cret"),
         operations=frozenset({Operation.LOOKUP}),
-        field_set=FieldSet.BASIC,
         rate_per_s=0.01,
         burst=5,
     )

@@ -14,13 +14,12 @@ from structlog.testing import capture_logs
 from gateway.audit import AuditQuery, open_audit_reader
 from gateway.security.clients import (
     ClientRecord,
-    FieldSet,
     Operation,
     demo_client,
-    hash_secret,
     save_clients,
 )
 from gateway.settings import Settings
+from tests.clients import client_record
 from tests.conftest import PURPOSE_HEADERS, Stack
 from tests.gateway.jobs.conftest import postgres_schema
 from tests.gateway.jobs.support import eventually
@@ -31,13 +30,10 @@ FORMULA = '=HYPERLINK("http://evil.example","x")'
 
 
 def portal(client_id: str, operations: set[Operation]) -> ClientRecord:
-    return ClientRecord(
-        client_id=client_id,
+    return client_record(
+        client_id,
         name=f"Test portal {client_id}",
-        agency_code="000.00.00.H45",
-        secret_hash=hash_secret(f"{client_id}-secret"),
         operations=frozenset(operations),
-        field_set=FieldSet.BASIC,
         rate_per_s=1000.0,
         burst=1000,
     )

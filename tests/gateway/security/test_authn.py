@@ -14,6 +14,7 @@ from gateway.security import authn, secret_hash
 from gateway.security.authn import AuthFailed, AuthThrottled, ClientAuthenticator
 from gateway.security.clients import ClientRecord, ClientRegistry
 from gateway.security.secret_hash import hash_secret, legacy_hash, verify_fast, verify_secret
+from tests.clients import client_record
 from tests.services import redis_url_or_skip
 
 SECRET = "a-secret-of-the-portal-0123456789abcdefghij"
@@ -28,13 +29,7 @@ def _legacy() -> str:
 
 
 def _client(client_id: str, stored: str, *, enabled: bool = True) -> ClientRecord:
-    return ClientRecord(
-        client_id=client_id,
-        name=client_id,
-        agency_code="000.00.00.H45",
-        secret_hash=stored,
-        enabled=enabled,
-    )
+    return client_record(client_id, secret_hash=stored, enabled=enabled)
 
 
 def _authenticator(

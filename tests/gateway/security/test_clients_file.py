@@ -13,22 +13,17 @@ from gateway.security.clients import (
     ClientRecord,
     ClientRegistry,
     ClientsFileError,
-    hash_secret,
     load_clients,
     save_clients,
 )
 from gateway.settings import Settings
+from tests.clients import client_record
 
 PLANTED = "PLANTED-hash-value-4f2a"
 
 
 def _portal(client_id: str = "portal") -> ClientRecord:
-    return ClientRecord(
-        client_id=client_id,
-        name="Portal",
-        agency_code="000.00.00.H45",
-        secret_hash=hash_secret("s"),
-    )
+    return client_record(client_id, secret="s", name="Portal")
 
 
 def _bump_mtime(path: Path) -> None:
