@@ -59,6 +59,24 @@ def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path)
 
 
+# What production insists on (gateway/settings.py): long keys, a real consumer secret, a
+# checkpoint signing key. Test values only; a test of a refusal leaves one out.
+PRODUCTION_SECRETS: dict[str, Any] = {
+    "token_signing_key": "k" * 40,
+    "audit_hmac_key": "a" * 40,
+    "audit_signing_key": "S2V5LWZvci10ZXN0cy1vbmx5LTMyLWJ5dGVzLWxvbmc=",
+    "ngsp_consumer_secret": "real-consumer-secret",
+}
+
+
+def production_settings(tmp_path: Path, **overrides: Any) -> Settings:
+    """Settings with ``env=production`` and every secret it requires; ``overrides`` may replace
+    or (with ``None``) remove any of them."""
+    values = {"env": "production", "clients_file": tmp_path / "clients.yaml", **PRODUCTION_SECRETS}
+    values |= overrides
+    return Settings(**{name: value for name, value in values.items() if value is not None})
+
+
 @dataclass
 class Gateway:
     """A running gateway app and an HTTP client on it."""

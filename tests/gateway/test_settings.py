@@ -8,6 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from gateway.settings import Settings, SettingsError, load_settings
+from tests.conftest import PRODUCTION_SECRETS, production_settings
 
 
 def test_dev_defaults_need_no_server() -> None:
@@ -24,14 +25,7 @@ def test_production_refuses_development_secrets() -> None:
 
 
 def test_production_accepts_real_secrets(tmp_path: Path) -> None:
-    settings = Settings(
-        env="production",
-        clients_file=tmp_path / "clients.yaml",
-        token_signing_key="k" * 40,
-        audit_hmac_key="a" * 40,
-        audit_signing_key="S2V5LWZvci10ZXN0cy1vbmx5LTMyLWJ5dGVzLWxvbmc=",
-        ngsp_consumer_secret="real-consumer-secret",
-    )
+    settings = production_settings(tmp_path)
     assert settings.env == "production"
 
 
@@ -97,14 +91,10 @@ def test_problems_never_echo_a_value(monkeypatch: pytest.MonkeyPatch, env: dict[
 def test_production_refuses_to_start_without_a_checkpoint_signing_key(tmp_path: Path) -> None:
     """Without LGSP_AUDIT_SIGNING_KEY (or its file) checkpoints would carry the public dev key."""
     with pytest.raises(ValidationError, match="LGSP_AUDIT_SIGNING_KEY") as refused:
-        Settings(
-            env="production",
-            clients_file=tmp_path / "clients.yaml",
-            token_signing_key="k" * 40,
-            audit_hmac_key="a" * 40,
-            ngsp_consumer_secret="real-consumer-secret",
-        )
-    assert "a" * 40 not in str(refused.value), "a refusal never echoes a secret"
+        production_settings(tmp_path, audit_signing_key=None)
+    assert PRODUCTION_SECRETS["audit_hmac_key"] not in str(refused.value), (
+        "a refusal never echoes a secret"
+    )
 
 
 def test_dev_mode_refuses_to_listen_beyond_loopback(monkeypatch: pytest.MonkeyPatch) -> None:

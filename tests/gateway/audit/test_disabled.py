@@ -22,20 +22,12 @@ from gateway.audit import (
 from gateway.settings import Settings
 from mocks.app import create_mock_app
 from mocks.settings import MockSettings
-from tests.conftest import PURPOSE_HEADERS, _with_lifespan
+from tests.conftest import PURPOSE_HEADERS, _with_lifespan, production_settings
 
 
 def test_production_refuses_a_disabled_trail(tmp_path: Path) -> None:
     with pytest.raises(ValidationError, match="LGSP_AUDIT_DSN none: disables the audit trail"):
-        Settings(
-            env="production",
-            clients_file=tmp_path / "clients.yaml",
-            token_signing_key="k" * 40,
-            audit_hmac_key="a" * 40,
-            audit_signing_key="S2V5LWZvci10ZXN0cy1vbmx5LTMyLWJ5dGVzLWxvbmc=",
-            ngsp_consumer_secret="real-consumer-secret",
-            audit_dsn="none:",
-        )
+        production_settings(tmp_path, audit_dsn="none:")
 
 
 def _event() -> AuditEvent:

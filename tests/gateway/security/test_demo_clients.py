@@ -7,7 +7,7 @@ from pathlib import Path
 from gateway.runtime import client_registry
 from gateway.security.clients import FieldSet, Operation
 from gateway.settings import Settings
-from tests.conftest import PURPOSE_HEADERS, Stack
+from tests.conftest import PURPOSE_HEADERS, Stack, production_settings
 
 IDENTITY = {"personal_id", "cmnd", "full_name", "family_name", "middle_name", "given_name"}
 IDENTITY |= {"sex", "date_of_birth"}
@@ -29,14 +29,7 @@ def test_dev_has_three_demo_identities_and_production_none(tmp_path: Path) -> No
     assert basic.field_set is FieldSet.BASIC
     assert auditor is not None
     assert auditor.operations == {Operation.AUDIT_READ}
-    production = Settings(
-        env="production",
-        clients_file=tmp_path / "clients.yaml",
-        token_signing_key="k" * 40,
-        audit_hmac_key="a" * 40,
-        audit_signing_key="S2V5LWZvci10ZXN0cy1vbmx5LTMyLWJ5dGVzLWxvbmc=",
-        ngsp_consumer_secret="real-consumer-secret",
-    )
+    production = production_settings(tmp_path)
     assert not client_registry(production).all()
 
 
