@@ -10,6 +10,9 @@ to the local servers. Each probe runs once per process.
 from __future__ import annotations
 
 import os
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import NoReturn
 
 import asyncpg
@@ -56,6 +59,28 @@ async def postgres_dsn_or_skip() -> str:
     if (why := _reachable[dsn]) is not None:
         require_or_skip(f"PostgreSQL not reachable at {dsn}: {why}")
     return dsn
+
+
+async def drop_schemas(dsn: str, *schemas: str) -> None:
+    """Drop the throw-away schemas a test made, with everything in them."""
+    connection = await asyncpg.connect(dsn)
+    try:
+        for schema in schemas:
+            await connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    finally:
+        await connection.close()
+
+
+@asynccontextmanager
+async def throwaway_schema(prefix: str) -> AsyncIterator[str]:
+    """A PostgreSQL DSN naming a fresh schema ``<prefix>_<random>``, dropped afterwards, so tests
+    never share tables (skips, or fails in CI, without a server)."""
+    base = await postgres_dsn_or_skip()
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    try:
+        yield f"{base}?schema={schema}"
+    finally:
+        await drop_schemas(base, schema)
 
 
 async def redis_url_or_skip() -> str:

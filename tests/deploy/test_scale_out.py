@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 
@@ -29,7 +28,7 @@ from gateway.security.clients import Operation, save_clients
 from tests.clients import client_record
 from tests.conftest import PURPOSE_HEADERS
 from tests.e2e.processes import LGSP, free_port, running
-from tests.services import postgres_dsn_or_skip, redis_url_or_skip, require_or_skip
+from tests.services import drop_schemas, postgres_dsn_or_skip, redis_url_or_skip, require_or_skip
 
 pytestmark = [pytest.mark.services, pytest.mark.process]
 
@@ -149,15 +148,6 @@ def stack(tmp: Path, postgres_dsn: str, redis_url: str, schema: str) -> Iterator
         proxy_url = f"http://127.0.0.1:{proxy_port}"
         stop_all.enter_context(running(proxy_cmd, {}, f"{proxy_url}/healthz", tmp / "nginx.log"))
         yield Stack(proxy_url, mock_url, audit_dsn, client_id, conf_dir / "access.log", addresses)
-
-
-async def drop_schemas(postgres_dsn: str, schema: str) -> None:
-    connection = await asyncpg.connect(postgres_dsn)
-    try:
-        for name in (schema, f"{schema}_jobs"):
-            await connection.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
-    finally:
-        await connection.close()
 
 
 @dataclass(frozen=True)

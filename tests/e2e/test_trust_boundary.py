@@ -20,7 +20,6 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import asyncpg
 import httpx
 import pytest
 
@@ -29,7 +28,7 @@ from gateway.security.secret_hash import legacy_hash
 from tests.clients import client_record
 from tests.conftest import PURPOSE_HEADERS
 from tests.e2e.processes import LGSP, free_port, gateway_and_mock, running
-from tests.services import postgres_dsn_or_skip
+from tests.services import drop_schemas, postgres_dsn_or_skip
 
 pytestmark = pytest.mark.process
 
@@ -230,15 +229,7 @@ def pg_gateway(servers: tuple[str, str, Path]) -> Iterator[tuple[str, Path]]:
         with running(command, env, f"{url}/healthz", log):
             yield url, log
     finally:
-        asyncio.run(_drop_schema(base, schema))
-
-
-async def _drop_schema(dsn: str, schema: str) -> None:
-    connection = await asyncpg.connect(dsn)
-    try:
-        await connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    finally:
-        await connection.close()
+        asyncio.run(drop_schemas(base, schema))
 
 
 @pytest.mark.services

@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-import asyncpg
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -27,7 +26,7 @@ from gateway.security.clients import ClientRecord, Operation, save_clients
 from tests.clients import client_record
 from tests.conftest import PURPOSE_HEADERS
 from tests.e2e.processes import LGSP, free_port, running
-from tests.services import postgres_dsn_or_skip, redis_url_or_skip
+from tests.services import drop_schemas, postgres_dsn_or_skip, redis_url_or_skip
 
 pytestmark = [pytest.mark.services, pytest.mark.process]
 
@@ -163,21 +162,12 @@ async def test_two_workers_serve_with_their_own_chains_and_one_limit(tmp_path: P
             report = await reader.verify()
         chains = await writers(audit_dsn)
     finally:
-        await drop(postgres_dsn, schema)
+        await drop_schemas(postgres_dsn, schema, f"{schema}_jobs")
 
     assert set(chains) == {f"{WRITER}-w0", f"{WRITER}-w1"}
     assert report.ok, report
     assert BURST <= allowed <= BURST + int(RATE_PER_S * elapsed_s) + 1  # one limit, not two
     assert counted == sent + 40  # any worker's scrape counts both workers' requests
-
-
-async def drop(postgres_dsn: str, schema: str) -> None:
-    connection = await asyncpg.connect(postgres_dsn)
-    try:
-        for name in (schema, f"{schema}_jobs"):
-            await connection.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
-    finally:
-        await connection.close()
 
 
 def test_workers_with_in_process_limits_are_refused(tmp_path: Path) -> None:

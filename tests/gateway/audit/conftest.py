@@ -5,16 +5,14 @@ The PostgreSQL variant gets a schema of its own, dropped afterwards, so tests ne
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import asyncpg
 import pytest
 
 from gateway.audit import AuditReader, AuditTrail, open_audit_reader, open_audit_trail
 from tests.gateway.audit.support import KEY
-from tests.services import postgres_dsn_or_skip
+from tests.services import throwaway_schema
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.services)])
@@ -23,14 +21,8 @@ async def audit_dsn(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIter
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'audit.sqlite3'}"
         return
-    base = await postgres_dsn_or_skip()
-    schema = f"audit_test_{uuid.uuid4().hex[:12]}"
-    yield f"{base}?schema={schema}"
-    connection = await asyncpg.connect(base)
-    try:
-        await connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    finally:
-        await connection.close()
+    async with throwaway_schema("audit_test") as dsn:
+        yield dsn
 
 
 @pytest.fixture

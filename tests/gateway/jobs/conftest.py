@@ -6,31 +6,19 @@ never share tables with each other or with the audit tests.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
-import asyncpg
 import pytest
 
 from gateway.jobs import JobStore, open_job_store
-from tests.services import postgres_dsn_or_skip
+from tests.services import throwaway_schema
 
 
-@asynccontextmanager
-async def postgres_schema() -> AsyncIterator[str]:
+def postgres_schema() -> AbstractAsyncContextManager[str]:
     """A job DSN on PostgreSQL with a fresh schema (skips, or fails in CI, without a server)."""
-    base = await postgres_dsn_or_skip()
-    schema = f"jobs_test_{uuid.uuid4().hex[:12]}"
-    try:
-        yield f"{base}?schema={schema}"
-    finally:
-        connection = await asyncpg.connect(base)
-        try:
-            await connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        finally:
-            await connection.close()
+    return throwaway_schema("jobs_test")
 
 
 @pytest.fixture
