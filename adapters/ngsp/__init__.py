@@ -5,21 +5,8 @@ carries and reports back; ``create_http_client`` the shared HTTP client; ``NgspO
 events a host can watch; the exceptions are the adapter's error tree (see ``_errors``).
 """
 
-from adapters.ngsp._errors import (
-    CircuitOpen,
-    DeadlineExceeded,
-    NgspError,
-    RetryBudgetExhausted,
-    UpstreamAuthError,
-    UpstreamConnectError,
-    UpstreamFault,
-    UpstreamHTTPError,
-    UpstreamProtocolError,
-    UpstreamRecordError,
-    UpstreamRejected,
-    UpstreamTimeout,
-    UpstreamUnavailable,
-)
+from adapters.ngsp import _errors
+from adapters.ngsp._errors import *  # noqa: F403  (the error tree, listed once in its __all__)
 from adapters.ngsp.breaker import CircuitBreaker
 from adapters.ngsp.client import CallContext, NgspClient
 from adapters.ngsp.clock import Clock, SystemClock
@@ -32,26 +19,14 @@ __all__ = [
     "BreakerState",
     "CallContext",
     "CircuitBreaker",
-    "CircuitOpen",
     "Clock",
-    "DeadlineExceeded",
     "NgspClient",
     "NgspConfig",
-    "NgspError",
     "NgspObserver",
     "NullObserver",
-    "RetryBudgetExhausted",
     "SystemClock",
     "TokenManager",
     "TransportKind",
-    "UpstreamAuthError",
-    "UpstreamConnectError",
-    "UpstreamFault",
-    "UpstreamHTTPError",
-    "UpstreamProtocolError",
-    "UpstreamRecordError",
-    "UpstreamRejected",
-    "UpstreamTimeout",
-    "UpstreamUnavailable",
     "create_http_client",
 ]
+__all__ += _errors.__all__

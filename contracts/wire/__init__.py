@@ -7,41 +7,24 @@ report can never pass a national side the gateway cannot read. docs/wire-format.
 shape it reads; contracts/examples/ holds a golden answer of each.
 """
 
+from contracts.wire import _names
 from contracts.wire._answers import parse_household, parse_lookup, parse_verify
 from contracts.wire._envelope import fault_if_any, read_payload
 from contracts.wire._errors import FaultClass, WireError, WireFault, WireRecordError
-from contracts.wire._names import (
-    DAN_NS,
-    DATA_NS,
-    OPERATIONS,
-    RESULT_ELEMENT,
-    SOAP_NS,
-    Operation,
-    RequestSuffix,
-    operation_element,
-    response_element,
-)
+from contracts.wire._names import *  # noqa: F403  (the wire's names, listed once in its __all__)
 from contracts.wire._write import SoapRequest, build_request
 
 __all__ = [
-    "DAN_NS",
-    "DATA_NS",
-    "OPERATIONS",
-    "RESULT_ELEMENT",
-    "SOAP_NS",
     "FaultClass",
-    "Operation",
-    "RequestSuffix",
     "SoapRequest",
     "WireError",
     "WireFault",
     "WireRecordError",
     "build_request",
     "fault_if_any",
-    "operation_element",
     "parse_household",
     "parse_lookup",
     "parse_verify",
     "read_payload",
-    "response_element",
 ]
+__all__ += _names.__all__

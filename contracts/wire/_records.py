@@ -12,8 +12,8 @@ from datetime import date
 
 from lxml import etree
 
-from contracts.admin_eras import Era, address_era, commune_of, other_era_of
-from contracts.admin_units import commune
+from contracts.admin_eras import Era, Unit, address_era, commune_of, other_era_of
+from contracts.admin_units import Commune, commune
 from contracts.models import (
     Address,
     Citizen,
@@ -198,15 +198,11 @@ def _names(
     names: dict[str, str | None] = {"commune_code": code, "province_code": province}
     if code is None or era is None:
         return names | {"district_code": district}
-    if era == "2021" and (known := commune(code)) is not None:  # the mock's own 2021 list
-        return names | {
-            "province_code": province or known.province_code,
-            "province_name": known.province_name,
-            "district_code": district or known.district_code,
-            "district_name": known.district_name,
-            "commune_name": known.name,
-        }
-    unit = commune_of(code, era)
+    unit: Commune | Unit | None = None
+    if era == "2021":
+        unit = commune(code)  # the mock's own 2021 list first
+    if unit is None:
+        unit = commune_of(code, era)
     if unit is None:
         return names | {"district_code": district}
     return names | {
@@ -232,7 +228,11 @@ def _person(element: etree._Element | None) -> PersonRef | None:
 
 
 def head(element: etree._Element) -> HouseholdHead:
-    found = fields(element)
+    return _head(fields(element))
+
+
+def _head(found: dict[str, etree._Element]) -> HouseholdHead:
+    """Who someone is in a household: ChuHo and each ThanhVien carry these fields alike."""
     return HouseholdHead(
         relation_code=text(found, "QuanHe"),
         personal_id=text(found, "SoDinhDanh"),
@@ -251,10 +251,7 @@ def _optional_head(element: etree._Element | None) -> HouseholdHead | None:
 def member(element: etree._Element) -> HouseholdMember:
     found = fields(element)
     return HouseholdMember(
-        relation_code=text(found, "QuanHe"),
-        personal_id=text(found, "SoDinhDanh"),
-        cmnd=text(found, "SoCMND"),
-        full_name=_plain_name(found.get("HoVaTen")),
+        **_head(found).model_dump(),
         sex=_sex(text(found, "GioiTinh")),
         date_of_birth=_birth(found.get("NgayThangNamSinh")),
     )

@@ -9,7 +9,7 @@ reference resolves to a citizen whose own record agrees.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from contracts.ids import century_sex_digit, year_of
@@ -103,17 +103,19 @@ class Population:
 
     def get(self, personal_id: str) -> Citizen | None:
         """The citizen with this 12-digit personal id, or None."""
-        citizen = self._citizens.get(personal_id)
-        if citizen is None:
-            found = self._locate_id(personal_id)
-            citizen = None if found is None else self._citizen(*found)
-        return citizen
+        return self._cached_or(personal_id, self._locate_id)
 
     def by_cmnd(self, cmnd: str) -> Citizen | None:
         """The citizen with this legacy 9-digit CMND, or None."""
-        citizen = self._citizens.get(cmnd)
+        return self._cached_or(cmnd, self._locate_cmnd)
+
+    def _cached_or(
+        self, number: str, locate: Callable[[str], tuple[_Family, int] | None]
+    ) -> Citizen | None:
+        """A citizen built recently, else the one ``locate`` finds (both numbers key the cache)."""
+        citizen = self._citizens.get(number)
         if citizen is None:
-            found = self._locate_cmnd(cmnd)
+            found = locate(number)
             citizen = None if found is None else self._citizen(*found)
         return citizen
 

@@ -7,7 +7,8 @@ cool-down pass in virtual time (the mock itself answers at once; no latency or h
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -24,7 +25,7 @@ from adapters.ngsp import (
     UpstreamHTTPError,
     UpstreamProtocolError,
 )
-from adapters.ngsp.testing import FakeClock, RecordingObserver
+from adapters.ngsp.testing import FakeClock
 from mocks.app import create_mock_app
 from mocks.settings import MockSettings
 
@@ -79,25 +80,17 @@ def national(link: httpx.AsyncClient) -> National:
 
 
 @pytest.fixture
-def make_adapter(
-    link: httpx.AsyncClient, clock: FakeClock, observer: RecordingObserver
-) -> Callable[..., NgspClient]:
-    def make(**overrides: Any) -> NgspClient:
-        config = NgspConfig(
-            base_url=MOCK_URL,
-            consumer_key="lgsp-dev-key",
-            consumer_secret="lgsp-dev-secret",
-            integration_code="LGSP-PY",
-            **overrides,
-        )
-        return NgspClient(config, link, observer=observer, clock=clock)
-
-    return make
+def config(config: NgspConfig) -> NgspConfig:
+    """The conftest's configuration, pointed at the mock with its dev consumer credentials."""
+    return replace(
+        config, base_url=MOCK_URL, consumer_key="lgsp-dev-key", consumer_secret="lgsp-dev-secret"
+    )
 
 
 @pytest.fixture
-def adapter(make_adapter: Callable[..., NgspClient]) -> NgspClient:
-    return make_adapter()
+def http(link: httpx.AsyncClient) -> httpx.AsyncClient:
+    """The conftest's clients (``client``, ``make_client``) talk to the mock, in process."""
+    return link
 
 
 @pytest.fixture
@@ -110,11 +103,11 @@ def new_ctx(request_id: str = "e2e-1") -> CallContext:
 
 
 @pytest.mark.parametrize("dialect", ["qcvn", "live"])
-async def test_lookup_reads_each_dialect_of_the_mock(adapter, national, dialect):
+async def test_lookup_reads_each_dialect_of_the_mock(client, national, dialect):
     citizen_summary = await national.citizen()
     await national.dialect(dialect)
 
-    citizen = await adapter.lookup_citizen(citizen_summary["personal_id"], new_ctx())
+    citizen = await client.lookup_citizen(citizen_summary["personal_id"], new_ctx())
 
     assert citizen is not None
     assert citizen.personal_id == citizen_summary["personal_id"]
@@ -122,21 +115,21 @@ async def test_lookup_reads_each_dialect_of_the_mock(adapter, national, dialect)
     assert citizen.full_name.casefold() == citizen_summary["full_name"].casefold()
 
 
-async def test_unknown_citizen_is_none_in_one_attempt(adapter, national):
+async def test_unknown_citizen_is_none_in_one_attempt(client, national):
     ctx = new_ctx()
 
-    assert await adapter.lookup_citizen("054092999999", ctx) is None
+    assert await client.lookup_citizen("054092999999", ctx) is None
     assert ctx.attempts == await national.seen("054092999999") == 1
 
 
-async def test_two_503s_then_success_is_three_attempts_on_both_ends(adapter, national, number):
+async def test_two_503s_then_success_is_three_attempts_on_both_ends(client, national, number):
     await national.inject(
         match={"operation": LOOKUP},
         sequence=[{"kind": "http_error", "status": 503}, {"kind": "http_error", "status": 503}],
     )
     ctx = new_ctx()
 
-    assert await adapter.lookup_citizen(number, ctx) is not None
+    assert await client.lookup_citizen(number, ctx) is not None
     assert ctx.attempts == await national.seen(number) == 3
     journal = await national.journal(personal_id=number)
     assert [e["request_id"] for e in journal["entries"]] == ["e2e-1"] * 3  # MaYeuCau unchanged
@@ -151,11 +144,11 @@ async def test_two_503s_then_success_is_three_attempts_on_both_ends(adapter, nat
         pytest.param({"kind": "soap_fault", "code": 500}, id="server-fault"),
     ],
 )
-async def test_transient_faults_are_retried_once_then_answered(adapter, national, number, fault):
+async def test_transient_faults_are_retried_once_then_answered(client, national, number, fault):
     await national.inject(match={"operation": LOOKUP}, action=fault, times=1)
     ctx = new_ctx()
 
-    assert await adapter.lookup_citizen(number, ctx) is not None
+    assert await client.lookup_citizen(number, ctx) is not None
     assert ctx.attempts == await national.seen(number) == 2
 
 
@@ -166,33 +159,33 @@ async def test_transient_faults_are_retried_once_then_answered(adapter, national
         pytest.param({"kind": "malformed_xml"}, UpstreamProtocolError, id="malformed-xml"),
     ],
 )
-async def test_definite_faults_are_not_retried(adapter, national, number, fault, error):
+async def test_definite_faults_are_not_retried(client, national, number, fault, error):
     await national.inject(match={"operation": LOOKUP}, action=fault)
     ctx = new_ctx()
 
     with pytest.raises(error):
-        await adapter.lookup_citizen(number, ctx)
+        await client.lookup_citizen(number, ctx)
 
     assert ctx.attempts == await national.seen(number) == 1
 
 
-async def test_429_retry_after_is_waited_in_virtual_time(adapter, national, number, clock):
+async def test_429_retry_after_is_waited_in_virtual_time(client, national, number, clock):
     await national.inject(
         match={"operation": LOOKUP}, action={"kind": "http_error", "status": 429}, times=1
     )
     started = clock.now()
 
-    assert await adapter.lookup_citizen(number, new_ctx()) is not None
+    assert await client.lookup_citizen(number, new_ctx()) is not None
     assert clock.now() - started == 1.0  # the mock's default Retry-After for 429
     assert await national.seen(number) == 2
 
 
-async def test_expired_token_costs_one_refresh_and_one_replay(adapter, national, number, observer):
-    await adapter.lookup_citizen(number, new_ctx("warm-up"))
+async def test_expired_token_costs_one_refresh_and_one_replay(client, national, number, observer):
+    await client.lookup_citizen(number, new_ctx("warm-up"))
     await national.inject(match={"operation": LOOKUP}, action={"kind": "expire_tokens"}, times=1)
     ctx = new_ctx()
 
-    assert await adapter.lookup_citizen(number, ctx) is not None
+    assert await client.lookup_citizen(number, ctx) is not None
     assert ctx.attempts == 2
     journal = await national.journal()
     assert journal["by_outcome"]["injected:expire_tokens:unauthorized"] == 1
@@ -201,27 +194,27 @@ async def test_expired_token_costs_one_refresh_and_one_replay(adapter, national,
 
 
 async def test_breaker_opens_under_an_outage_and_recovers_after_it(
-    adapter, national, number, clock, observer
+    client, national, number, clock, observer
 ):
     await national.inject(match={"operation": LOOKUP}, action={"kind": "http_error", "status": 503})
 
     with pytest.raises(UpstreamHTTPError):
-        await adapter.lookup_citizen(number, new_ctx("a"))  # 3 attempts
+        await client.lookup_citizen(number, new_ctx("a"))  # 3 attempts
     with pytest.raises(CircuitOpen):
-        await adapter.lookup_citizen(number, new_ctx("b"))  # 2 more attempts open it
-    assert adapter.breaker.state == "open"
+        await client.lookup_citizen(number, new_ctx("b"))  # 2 more attempts open it
+    assert client.breaker.state == "open"
     assert await national.seen(number) == 5
 
     with pytest.raises(CircuitOpen) as caught:
-        await adapter.lookup_citizen(number, new_ctx("c"))
-    assert caught.value.retry_after == pytest.approx(adapter.breaker.retry_after)
+        await client.lookup_citizen(number, new_ctx("c"))
+    assert caught.value.retry_after == pytest.approx(client.breaker.retry_after)
     assert await national.seen(number) == 5  # failing fast: nothing sent
 
     await national.clear_faults()
-    clock.advance(adapter.config.breaker_open_s)
-    assert await adapter.lookup_citizen(number, new_ctx("probe")) is not None
+    clock.advance(client.config.breaker_open_s)
+    assert await client.lookup_citizen(number, new_ctx("probe")) is not None
 
-    assert adapter.breaker.state == "closed"
+    assert client.breaker.state == "closed"
     assert await national.seen(number) == 6
     assert observer.transitions == [
         ("closed", "open"),
@@ -230,14 +223,14 @@ async def test_breaker_opens_under_an_outage_and_recovers_after_it(
     ]
 
 
-async def _outage_traffic(adapter: NgspClient, clock: FakeClock, rate: float, seconds: float):
+async def _outage_traffic(client: NgspClient, clock: FakeClock, rate: float, seconds: float):
     """Portal look-ups arriving at ``rate`` per second for ``seconds`` of virtual time."""
     started, errors = clock.now(), set()
     sent = round(rate * seconds)
     for i in range(sent):
         clock.advance(max(0.0, started + i / rate - clock.now()))
         try:
-            await adapter.lookup_citizen("054092000123", new_ctx(f"outage-{i}"))
+            await client.lookup_citizen("054092000123", new_ctx(f"outage-{i}"))
         except NgspError as exc:
             errors.add(type(exc))
     return sent, errors
@@ -253,24 +246,24 @@ async def _outage_traffic(adapter: NgspClient, clock: FakeClock, rate: float, se
         ),
     ],
 )
-async def test_total_outage_stays_within_the_retry_budget(make_adapter, national, clock, case):
+async def test_total_outage_stays_within_the_retry_budget(make_client, national, clock, case):
     """10 s of 100 % failures (token endpoint too) at 20 look-ups/s, breaker out of the way."""
     budget, least, most = case
-    adapter = make_adapter(breaker_failure_threshold=10**6, breaker_min_calls=10**6, **budget)
+    client = make_client(breaker_failure_threshold=10**6, breaker_min_calls=10**6, **budget)
     await national.inject(action={"kind": "http_error", "status": 503})
 
-    sent, errors = await _outage_traffic(adapter, clock, rate=20, seconds=10)
+    sent, errors = await _outage_traffic(client, clock, rate=20, seconds=10)
 
     assert sent == 200
     assert least <= await national.total() <= most
     assert (RetryBudgetExhausted in errors) is (not budget)
 
 
-async def test_total_outage_with_the_breaker_sends_almost_nothing(adapter, national, clock):
+async def test_total_outage_with_the_breaker_sends_almost_nothing(client, national, clock):
     """With the breaker on, the same outage costs 5 failed attempts and then nothing."""
     await national.inject(action={"kind": "http_error", "status": 503})
 
-    sent, errors = await _outage_traffic(adapter, clock, rate=20, seconds=10)
+    sent, errors = await _outage_traffic(client, clock, rate=20, seconds=10)
 
     assert sent == 200
     assert await national.total() == 5

@@ -9,6 +9,7 @@ ENVELOPE = (
     'xmlns:dan="http://dancuquocgia.bca"><soapenv:Header/><soapenv:Body>'
     "<dan:{operation}>{fields}</dan:{operation}></soapenv:Body></soapenv:Envelope>"
 )
+PATH = "/dancu/1.0/CongDan"  # the population service on the mock
 LOOKUP = "TraCuuThongTinCongDan"
 VERIFY = "XacThucThongTinCongDan"
 HOUSEHOLD = "CungCapThongTinHoGiaDinh"

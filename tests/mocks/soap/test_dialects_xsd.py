@@ -21,8 +21,7 @@ from mocks.soap import (
     render_lookup,
     render_verify,
 )
-from tests.mocks.conftest import CREDENTIALS
-from tests.mocks.soap import HOUSEHOLD, LOOKUP, VERIFY, soap_request
+from tests.mocks.soap import HOUSEHOLD, LOOKUP, PATH, VERIFY, soap_request
 
 DC = "{http://www.mic.gov.vn/dancu/1.0}"
 NOW = "2021-06-23T10:00:00+07:00"
@@ -114,22 +113,20 @@ def test_mixed_uses_both_dialects_and_always_the_same_for_one_citizen(
 
 @pytest.mark.parametrize("dialect", DIALECTS)
 async def test_answers_served_over_http_are_valid_in_each_dialect(
-    mock_client: httpx.AsyncClient, population: Population, schema: Any, dialect: str
+    mock_client: httpx.AsyncClient,
+    bearer: dict[str, str],
+    population: Population,
+    schema: Any,
+    dialect: str,
 ) -> None:
     """The dialect can be switched at run time; every served answer stays valid."""
     assert (
         await mock_client.patch("/__admin/config", json={"dialect": dialect})
     ).status_code == 200
-    token = (
-        await mock_client.post(
-            "/token", auth=CREDENTIALS, data={"grant_type": "client_credentials"}
-        )
-    ).json()["access_token"]
-    headers = {"Authorization": f"Bearer {token}"}
     for citizen in population.sample(4, page=21):
         for operation in (LOOKUP, HOUSEHOLD):
             body = soap_request(operation, number=citizen.personal_id)
-            response = await mock_client.post("/dancu/1.0/CongDan", content=body, headers=headers)
+            response = await mock_client.post(PATH, content=body, headers=bearer)
             assert response.status_code == 200
             schema.validate(response.text)
 

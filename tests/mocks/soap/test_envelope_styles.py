@@ -9,18 +9,7 @@ from lxml import etree
 from contracts import wire
 from contracts.suite.ngsp._soap import xsd_errors
 from mocks.population import Citizen, Population
-from tests.mocks.conftest import CREDENTIALS
-from tests.mocks.soap import HOUSEHOLD, LOOKUP, VERIFY, soap_request
-
-PATH = "/dancu/1.0/CongDan"
-
-
-@pytest.fixture
-async def bearer(mock_client: httpx.AsyncClient) -> dict[str, str]:
-    response = await mock_client.post(
-        "/token", auth=CREDENTIALS, data={"grant_type": "client_credentials"}
-    )
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+from tests.mocks.soap import HOUSEHOLD, LOOKUP, PATH, VERIFY, soap_request
 
 
 @pytest.fixture

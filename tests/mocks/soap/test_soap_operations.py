@@ -12,19 +12,9 @@ from lxml import etree
 from mocks.population import Citizen, Population
 from mocks.service import verify_matches
 from mocks.soap import SoapRequest
-from tests.mocks.conftest import CREDENTIALS
-from tests.mocks.soap import HOUSEHOLD, VERIFY, soap_request
+from tests.mocks.soap import HOUSEHOLD, PATH, VERIFY, soap_request
 
-PATH = "/dancu/1.0/CongDan"
 DC = "{http://www.mic.gov.vn/dancu/1.0}"
-
-
-@pytest.fixture
-async def bearer(mock_client: httpx.AsyncClient) -> dict[str, str]:
-    response = await mock_client.post(
-        "/token", auth=CREDENTIALS, data={"grant_type": "client_credentials"}
-    )
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
 @pytest.fixture
