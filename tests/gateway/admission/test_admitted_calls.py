@@ -13,6 +13,7 @@ from gateway.admission import Admission
 from gateway.settings import Settings
 from mocks.settings import MockSettings
 from tests.conftest import Stack, make_settings
+from tests.gateway.admission.test_disconnect import receiver
 
 
 @pytest.fixture
@@ -104,14 +105,7 @@ async def test_an_unreadable_timeout_header_is_a_422(stack: Stack) -> None:
 async def call_then_leave(stack: Stack, path: str, headers: dict[str, str]) -> list[Any]:
     """Call the app at the ASGI level; the caller disconnects once the request holds its slot."""
     leave = asyncio.Event()
-    messages: list[Any] = [{"type": "http.request", "body": b"", "more_body": False}]
-
-    async def receive() -> Any:
-        if messages:
-            return messages.pop()
-        await leave.wait()
-        return {"type": "http.disconnect"}
-
+    receive = receiver(leave)
     sent: list[Any] = []
 
     async def send(message: Any) -> None:

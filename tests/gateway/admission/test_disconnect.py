@@ -12,6 +12,8 @@ from gateway.errors import ClientClosedRequest
 
 
 def receiver(leave: asyncio.Event) -> Any:
+    """An ASGI ``receive`` for a caller who sends an empty request, then leaves once ``leave``
+    is set."""
     messages: list[Any] = [{"type": "http.request", "body": b"", "more_body": False}]
 
     async def receive() -> Any:
