@@ -2,24 +2,26 @@
 
 Used by ``lgsp audit`` and the auditor HTTP API alike. It opens its own store connection, so
 reading never waits behind the writer's commits (SQLite WAL readers do not block the writer).
+A short-lived command that must leave one record of what it read (``lgsp audit subject``) writes
+it through :meth:`AuditReader.record_once`, on a chain of its own.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
 from contracts.ids import InvalidNumber, parse_number
-from gateway.audit._checkpoint import CheckpointLog
+from gateway.audit._checkpoint import Checkpoint, CheckpointLog
 from gateway.audit._completeness import check_completeness
 from gateway.audit._errors import AuditQueryError
 from gateway.audit._evidence import write_evidence
 from gateway.audit._export import ExportFormat, write_export
 from gateway.audit._lifecycle import Bracketed
-from gateway.audit._model import AuditRecord
+from gateway.audit._model import AuditEvent, AuditRecord
 from gateway.audit._purge import PurgeReport, purge_before
 from gateway.audit._query import (
     MAX_CURSOR,
@@ -29,9 +31,9 @@ from gateway.audit._query import (
     SubjectQuery,
     page_of,
 )
-from gateway.audit._seal import AuditKeys
+from gateway.audit._seal import AuditKeys, seal_batch
 from gateway.audit._signing import CheckpointSigner, TrustedKeys
-from gateway.audit._store import AuditStore, iter_chain
+from gateway.audit._store import AuditStore, chain_head, iter_chain
 from gateway.audit._subjects import SubjectReport, same_person, subject_report
 from gateway.audit._verify import VerifyReport, verify_chain
 
@@ -134,6 +136,24 @@ class AuditReader(Bracketed):
         """
         page = await self.search(AuditQuery(subject_hmac=digest), limit=_LINKS_READ)
         return tuple(sorted({h for r in page.records for h in same_person(r, digest)}))
+
+    async def record_once(self, event: AuditEvent, writer_id: str) -> AuditRecord:
+        """Commit ``event`` on ``writer_id``'s chain and sign the new head; else AuditUnavailable.
+
+        For a process that records one event and exits: a writer's queue and tasks would batch
+        nothing. ``writer_id`` is the run's own (:func:`gateway.instance.run_name`), so no other
+        process continues the chain; if one did, compare-and-append refuses rather than fork it.
+        The head is signed before this returns, when a signer is configured, so that ``verify``
+        reports the chain as deleted should it go; a checkpoint that cannot be written fails the
+        call like the record itself, since the caller has shown nothing yet.
+        """
+        head = await chain_head(self._store, writer_id)
+        [record] = seal_batch([event], head, writer_id, self._keys)
+        await self._store.append([record])
+        if self._checkpoints is not None and self._signer is not None:
+            draft = Checkpoint(writer_id, record.seq, record.hash, datetime.now(UTC))
+            await asyncio.to_thread(self._checkpoints.append, draft.signed_by(self._signer))
+        return record
 
     async def iter_records(self, query: AuditQuery | None = None) -> AsyncIterator[AuditRecord]:
         """Every matching record, oldest first, page by page."""

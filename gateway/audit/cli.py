@@ -2,12 +2,17 @@
 
 The store and key come from ``--dsn`` / ``LGSP_AUDIT_DSN`` and ``--hmac-key`` /
 ``LGSP_AUDIT_HMAC_KEY``; :func:`build_reader` is the one place that turns them into a reader, so
-the gateway's settings object can be passed instead later. ``verify`` and ``purge`` also read the
-checkpoint directory (``LGSP_AUDIT_CHECKPOINT_DIR``), the signing key (``LGSP_AUDIT_SIGNING_KEY``
-or ``…_FILE``; dev falls back to the dev key) and earlier public keys
-(``LGSP_AUDIT_TRUSTED_KEYS``). Tables for people, ``--json`` for machines. Exit codes: 0 fine,
-1 a chain does not verify or is incomplete, 2 bad input, 3 store unavailable.
+the gateway's settings object can be passed instead later. ``verify``, ``purge`` and ``subject``
+also read the checkpoint directory (``LGSP_AUDIT_CHECKPOINT_DIR``), the signing key
+(``LGSP_AUDIT_SIGNING_KEY`` or ``…_FILE``; dev falls back to the dev key) and ``verify`` earlier
+public keys (``LGSP_AUDIT_TRUSTED_KEYS``). Tables for people, ``--json`` for machines. Exit
+codes: 0 fine, 1 a chain does not verify or is incomplete, 2 bad input, 3 store unavailable (or,
+for ``subject``, the view could not be recorded: then no history is shown).
 Times are ISO 8601; a time without an offset is taken as UTC.
+
+``subject`` is audited like the HTTP view of a citizen (docs/decisions/audit.md): before it prints,
+it records ``audit.subject_view`` under the number asked, as client ``cli:<OS user>``, on a chain
+of the run's own (:func:`gateway.instance.run_name`) whose head it signs.
 """
 
 from __future__ import annotations
@@ -15,8 +20,11 @@ from __future__ import annotations
 import asyncio
 import inspect
 import os
+import pwd
 import re
+import secrets
 import sys
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -31,9 +39,11 @@ from rich.console import Console
 from rich.table import Table
 
 from gateway.audit import (
+    HISTORY_FIELD,
     MAX_CURSOR,
     SUBJECT_VIEW,
     AuditConfigError,
+    AuditEvent,
     AuditOutcome,
     AuditPage,
     AuditQuery,
@@ -59,6 +69,9 @@ from gateway.audit import (
 from gateway.cli_errors import fail
 from gateway.cli_output import print_table
 from gateway.dsn import DsnError, sqlite_path
+from gateway.instance import run_name
+from gateway.logs import redact_text
+from gateway.security.clients import Operation as Grant
 from gateway.settings import DEV_AUDIT_KEY
 
 __all__ = ["DEFAULT_DSN", "audit_app", "build_reader"]
@@ -159,13 +172,11 @@ def witness_of(
     trusted_keys: str,
 ) -> Witness:
     """The checkpoint options as configured; dev without a signing key uses the dev key."""
+    signer = signer_of(signing_key, signing_key_file)
     try:
-        signer = load_signer(signing_key, signing_key_file)
         trusted = TrustedKeys.from_texts(trusted_keys.split(","))
     except AuditConfigError as exc:
         _fail(str(exc), EXIT_INPUT)
-    if signer is None and os.environ.get("LGSP_ENV", "dev") == "dev":
-        signer = dev_signer(DEV_AUDIT_KEY)
     if signer is None and not trusted:
         _fail(
             "no key to check checkpoints with: "
@@ -173,6 +184,18 @@ def witness_of(
             EXIT_INPUT,
         )
     return Witness(CheckpointLog(directory or default_checkpoint_dir(dsn)), signer, trusted)
+
+
+def signer_of(signing_key: str | None, signing_key_file: Path | None) -> CheckpointSigner | None:
+    """The signing key as configured; in dev without one, the dev key, as the dev gateway signs
+    with it. None: production without a key (checkpoints can then be checked, not made)."""
+    try:
+        signer = load_signer(signing_key, signing_key_file)
+    except AuditConfigError as exc:
+        _fail(str(exc), EXIT_INPUT)
+    if signer is None and os.environ.get("LGSP_ENV", "dev") == "dev":
+        signer = dev_signer(DEV_AUDIT_KEY)
+    return signer
 
 
 Cursor = Annotated[
@@ -282,16 +305,82 @@ def subject(
     as_json: AsJson = False,
     dsn: Dsn = DEFAULT_DSN,
     hmac_key: HmacKey = None,
+    checkpoint_dir: CheckpointDir = None,
+    signing_key: SigningKey = None,
+    signing_key_file: SigningKeyFile = None,
 ) -> None:
     """Who looked this citizen up, when, why and what they saw (newest first).
 
     Either of the person's numbers finds every record that disclosed anything about them: asked
-    about, as a household member, or as a relative named in a record.
+    about, as a household member, or as a relative named in a record. The view is recorded in
+    the trail before anything is printed (it shows on the next view); if it cannot be, the
+    command fails and shows no history.
     """
-    report = _run(
-        dsn, hmac_key, lambda r: _keyed(r, lambda: r.subject(number, limit=limit, cursor=cursor))
-    )
+    view = _View(number, run_name("cli", datetime.now(UTC)), time.perf_counter())
+    signer = signer_of(signing_key, signing_key_file)
+    if signer is None:
+        _stderr().print("note: no LGSP_AUDIT_SIGNING_KEY: this view's record is left unsigned")
+    log = CheckpointLog(checkpoint_dir or default_checkpoint_dir(dsn))
+    witness = partial(Witness, log, signer, TrustedKeys([]))
+    report = _run(dsn, hmac_key, lambda r: view.recorded(r, limit, cursor, dsn), witness)
     _print_subject(report, as_json)
+
+
+@dataclass(frozen=True, slots=True)
+class _View:
+    """One run of ``lgsp audit subject``: whose history, under which writer id, since when."""
+
+    number: str
+    writer_id: str
+    started: float
+
+    async def recorded(
+        self, reader: AuditReader, limit: int, cursor: int | None, dsn: str
+    ) -> SubjectReport:
+        """The history, once the view of it is committed: read, record, then hand over, as the
+        HTTP view does; when the record cannot be written, nothing is handed over."""
+        report = await _keyed(
+            reader, lambda: reader.subject(self.number, limit=limit, cursor=cursor)
+        )
+        try:
+            await reader.record_once(self._event(), self.writer_id)
+        except AuditUnavailable as exc:
+            where = redact_text(dsn)
+            detail = f"cannot record this view in {where}: {exc.detail}; no history shown"
+            raise AuditUnavailable(exc.reason, detail) from exc
+        return report
+
+    def _event(self) -> AuditEvent:
+        """What the view is recorded as: the HTTP view's record, with the OS user as client and
+        officer and the command's exit status, 0, where an HTTP status would stand."""
+        viewer = f"cli:{_os_user()}"
+        return AuditEvent(
+            occurred_at=datetime.now(UTC),
+            request_id=secrets.token_hex(16),
+            client_id=viewer,
+            agency_code=None,
+            officer_id=viewer,
+            purpose_code=Grant.AUDIT_READ.value,
+            case_id=None,
+            operation=SUBJECT_VIEW,
+            subject_number=self.number,
+            outcome=AuditOutcome.SUCCESS.value,
+            status=0,
+            problem_code=None,
+            upstream_attempts=0,
+            latency_ms=round((time.perf_counter() - self.started) * 1000, 3),
+            fields_returned=(HISTORY_FIELD,),
+        )
+
+
+def _os_user() -> str:
+    """Who runs the command as the OS knows them (the effective uid's account), not ``$USER``,
+    which anyone can set; a uid without an account (in a container) is named by its number."""
+    uid = os.geteuid()
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid{uid}"
 
 
 @audit_app.command()

@@ -24,6 +24,7 @@ from tests.e2e.processes import free_port
 CLOSED = f"http://127.0.0.1:{free_port()}"  # nothing listens: bound, then released
 PORTAL = ["--client-secret", "s", "--purpose", "1.001612", "--officer", "o-1"]
 UNKNOWN_ID = "0" * 32
+CMND = "221234567"  # a well-formed number: the store, not the argument, is what fails
 
 
 class _FakeGateway(BaseHTTPRequestHandler):
@@ -160,7 +161,7 @@ def test_a_bad_option_or_value_is_one_line_with_where_to_look(
 
 
 @pytest.mark.parametrize(
-    "command", ["verify", "search", "export", "purge"], ids=lambda c: f"audit {c}"
+    "command", ["verify", "search", "export", "purge", "subject"], ids=lambda c: f"audit {c}"
 )
 def test_an_unreachable_audit_store_is_named_with_host_and_port(
     command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -168,7 +169,7 @@ def test_an_unreachable_audit_store_is_named_with_host_and_port(
     dsn = "postgresql://u:pw@127.0.0.1:1/audit"
     argv = ["audit", command, "--dsn", dsn, "--hmac-key", "k" * 32]
     purge = ["--older-than", "30d", "--export", str(tmp_path / "purged.jsonl"), "--yes"]
-    extra = {"export": ["--output", str(tmp_path / "x.csv")], "purge": purge}
+    extra = {"export": ["--output", str(tmp_path / "x.csv")], "purge": purge, "subject": [CMND]}
     code, err = _run([*argv, *extra.get(command, [])], capsys)
     _assert_one_line_failure(code, err, "audit store unavailable", "127.0.0.1", "1")
     assert ":pw@" not in err
@@ -184,14 +185,16 @@ def test_an_invalid_client_names_each_bad_field_on_one_line(
     assert code == 2
 
 
-@pytest.mark.parametrize("command", ["verify", "search", "export"], ids=lambda c: f"audit {c}")
+@pytest.mark.parametrize(
+    "command", ["verify", "search", "export", "subject"], ids=lambda c: f"audit {c}"
+)
 def test_a_mistyped_sqlite_path_is_refused_not_created_and_verified_empty(
     command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`audit verify` on a wrong path created an empty database and said every chain was ok."""
     missing = tmp_path / "no-such-dir" / "audit.sqlite3"
     argv = ["audit", command, "--dsn", f"sqlite:///{missing}", "--hmac-key", "k" * 32]
-    extra = ["--output", str(tmp_path / "x.csv")] if command == "export" else []
+    extra = {"export": ["--output", str(tmp_path / "x.csv")], "subject": [CMND]}.get(command, [])
     code, err = _run([*argv, *extra], capsys)
     _assert_one_line_failure(code, err, "no audit database at", str(missing))
     assert code == 3

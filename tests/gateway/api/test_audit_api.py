@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
+import orjson
 import pytest
+from typer.testing import CliRunner
 
+from gateway.audit.cli import audit_app
 from gateway.security.clients import ClientRecord, Operation, save_clients
 from gateway.settings import Settings
 from tests.clients import client_record
@@ -130,6 +134,30 @@ async def test_an_auditors_view_of_a_citizen_is_itself_audited(stack: Stack) -> 
     assert (record["outcome"], record["status"]) == ("success", 200)
     assert record["fields_returned"] == ["audit_history"]
     assert record["subject_masked"] == number[:3] + "*******" + number[-2:]
+
+
+async def test_a_terminal_view_and_an_http_view_each_find_the_other(stack: Stack) -> None:
+    """`lgsp audit subject` on the gateway's own store records its view where the HTTP view
+    finds it, and finds the HTTP view in turn: one history, however it is read."""
+    number = (await stack.sample(n=1))[0]["personal_id"]
+    env = {
+        "LGSP_AUDIT_DSN": stack.settings.audit_dsn,
+        "LGSP_AUDIT_HMAC_KEY": stack.settings.audit_hmac_key.get_secret_value(),
+    }
+    args = ["subject", number, "--json"]
+    result = await asyncio.to_thread(CliRunner().invoke, audit_app, args, env=env)
+    assert result.exit_code == 0, result.stderr
+    auditor = await _bearer(stack, "auditor")
+    viewed = await stack.gateway.get(f"/api/v1/audit/subjects/{number}", headers=auditor)
+    (terminal,) = viewed.json()["records"]
+    assert (terminal["operation"], terminal["purpose_code"]) == ("audit.subject_view", "audit_read")
+    assert terminal["client_id"].startswith("cli:")
+    result = await asyncio.to_thread(CliRunner().invoke, audit_app, args, env=env)
+    records = orjson.loads(result.stdout)["records"]
+    assert [r["request_id"] for r in records] == [
+        viewed.headers["X-Request-ID"],
+        terminal["request_id"],
+    ]
 
 
 async def test_an_auditors_view_is_refused_when_it_cannot_be_audited(stack: Stack) -> None:

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import pwd
+import sys
+from asyncio.subprocess import PIPE
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -201,3 +206,124 @@ async def test_another_hmac_key_is_refused_not_answered_with_nobody(
     assert code != 0
     assert "HMAC key does not match this audit trail" in output
     assert "Traceback" not in output
+
+
+# --- the subject view is itself audited ---------------------------------------------------------
+
+VIEWER = f"cli:{pwd.getpwuid(os.geteuid()).pw_name}"  # the OS account, not $USER
+
+
+def _views(output: str) -> list[dict[str, Any]]:
+    """The audit.subject_view records among a `subject --json` answer's, newest first."""
+    records: list[dict[str, Any]] = orjson.loads(output)["records"]
+    return [r for r in records if r["operation"] == "audit.subject_view"]
+
+
+async def test_each_subject_view_is_recorded_and_shown_by_the_next(
+    recorded: dict[str, str],
+) -> None:
+    """Viewing someone's history is processing of their data, from a terminal too."""
+    code, first = await _invoke(recorded, "subject", PERSONAL_ID, "--json")
+    assert code == 0, first
+    assert _views(first) == []  # recorded before printing, but after the read
+    code, second = await _invoke(recorded, "subject", PERSONAL_ID, "--json")
+    [view] = _views(second)
+    assert (view["client_id"], view["officer_id"], view["purpose_code"]) == (
+        VIEWER,
+        VIEWER,
+        "audit_read",
+    )
+    assert (view["outcome"], view["status"], view["fields_returned"]) == (
+        "success",
+        0,
+        ["audit_history"],
+    )
+    assert view["subject_masked"] == PERSONAL_ID[:3] + "*******" + PERSONAL_ID[-2:]
+    _, third = await _invoke(recorded, "subject", PERSONAL_ID, "--json")
+    assert [v["request_id"] for v in _views(third)][1:] == [view["request_id"]]
+    writers = {v["writer_id"] for v in _views(third)}
+    assert len(writers) == 2
+    assert all(w.startswith("cli:") for w in writers)
+
+
+async def test_verify_passes_with_several_views_each_chain_signed(
+    recorded: dict[str, str],
+) -> None:
+    for _ in range(3):
+        code, output = await _invoke(recorded, "subject", PERSONAL_ID)
+        assert code == 0, output
+    code, output = await _invoke(recorded, "verify", "--json")
+    report = orjson.loads(output)
+    assert code == 0, output
+    views = [c for c in report["completeness"] if c["writer_id"].startswith("cli:")]
+    assert len(views) == 3
+    assert all((c["ok"], c["signed_seq"], c["uncovered"]) == (True, 1, None) for c in views)
+
+
+async def test_a_view_that_cannot_be_recorded_shows_no_history(
+    recorded: dict[str, str], audit_dsn: str
+) -> None:
+    """The store takes no record (a trigger refuses every insert, even to root): one line naming
+    the store on stderr, nothing on stdout, a non-zero exit, and no record of a view."""
+    for statement in _REFUSE_INSERTS["sqlite" if audit_dsn.startswith("sqlite") else "postgresql"]:
+        await execute(audit_dsn, statement)
+    result = await asyncio.to_thread(
+        runner.invoke, audit_app, ["subject", PERSONAL_ID, "--json"], env=recorded
+    )
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert result.exit_code == 3
+    assert result.stdout == ""
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("lgsp: ")
+    assert "cannot record this view in " + audit_dsn.partition("?")[0] in lines[0]
+    assert "no history shown" in lines[0]
+    code, output = await _invoke(recorded, "search", "--operation", "audit.subject_view", "--json")
+    assert (code, orjson.loads(output)["records"]) == (0, [])
+
+
+_REFUSE_INSERTS = {
+    "sqlite": [
+        "CREATE TRIGGER refuse BEFORE INSERT ON audit_records "
+        "BEGIN SELECT RAISE(ABORT, 'read-only audit store'); END"
+    ],
+    "postgresql": [
+        "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION 'read-only audit store'; END $$",
+        "CREATE TRIGGER refuse BEFORE INSERT ON audit_records "
+        "FOR EACH ROW EXECUTE FUNCTION refuse()",
+    ],
+}
+
+
+@pytest.mark.slow
+async def test_concurrent_runs_write_chains_of_their_own(
+    recorded: dict[str, str], tmp_path: Path
+) -> None:
+    """Two `lgsp audit subject` processes at once: each records on its own chain, no conflict."""
+    command = [sys.executable, "-m", "gateway.cli", "audit", "subject", PERSONAL_ID, "--json"]
+    env = {**os.environ, **recorded}
+    runs = [
+        await asyncio.create_subprocess_exec(
+            *command, env=env, stdout=PIPE, stderr=PIPE, cwd=Path(__file__).parents[3]
+        )
+        for _ in range(2)
+    ]
+    for run in runs:
+        await run.communicate()
+    assert [run.returncode for run in runs] == [0, 0]
+    code, output = await _invoke(recorded, "verify", "--json")
+    assert code == 0, output
+    writers = [c["writer_id"] for c in orjson.loads(output)["chains"]]
+    assert len([w for w in writers if w.startswith("cli:")]) == 2
+
+
+@pytest.mark.parametrize("command", ["search", "export"])
+async def test_search_and_export_select_by_no_citizen_number(
+    recorded: dict[str, str], command: str
+) -> None:
+    """They read records by time, client, officer or purpose, never one person's: were a number
+    filter added, its reads would be subject views to record like `subject`'s (see
+    docs/decisions/audit.md)."""
+    code, output = await _invoke(recorded, command, "--subject", PERSONAL_ID)
+    assert code == 2
+    assert "No such option" in output
