@@ -260,6 +260,20 @@ async def test_verify_passes_with_several_views_each_chain_signed(
     assert all((c["ok"], c["signed_seq"], c["uncovered"]) == (True, 1, None) for c in views)
 
 
+async def test_without_a_signing_key_in_production_the_view_is_recorded_unsigned(
+    recorded: dict[str, str],
+) -> None:
+    """Checkpoints need the signing key; the record does not, and is never skipped."""
+    production = {**recorded, "LGSP_ENV": "production", "LGSP_AUDIT_SIGNING_KEY": ""}
+    code, output = await _invoke(production, "subject", PERSONAL_ID)
+    assert code == 0, output
+    assert "left unsigned" in output
+    assert not (Path(os.environ["LGSP_AUDIT_CHECKPOINT_DIR"]) / "checkpoints.jsonl").exists()
+    code, output = await _invoke(recorded, "verify", "--json")
+    [view] = [c for c in orjson.loads(output)["completeness"] if c["writer_id"].startswith("cli:")]
+    assert (code, view["checkpoints"], view["uncovered"]) == (0, 0, [1, 1])
+
+
 async def test_a_view_that_cannot_be_recorded_shows_no_history(
     recorded: dict[str, str], audit_dsn: str
 ) -> None:
