@@ -27,6 +27,7 @@ from contracts.suite.cli import contract_app
 from gateway.audit.cli import audit_app
 from gateway.cli_errors import run
 from gateway.jobs.cli import jobs_app, verify_batch
+from gateway.logs import configure_logging
 from gateway.observability.cli import maintenance_app
 from gateway.security.cli import clients_app
 from gateway.settings import Settings, SettingsError, load_settings
@@ -59,6 +60,10 @@ def _root(
     ] = False,
 ) -> None:
     """LGSP population-data gateway."""
+    # A command's own output is stdout (often --json, piped); the log lines the stores it opens
+    # may write go to stderr, warnings and worse only unless --debug. `serve` and `dev` configure
+    # logging again from their settings.
+    configure_logging("debug" if debug else "warning")
 
 
 def _settings_or_exit(**overrides: object) -> Settings:

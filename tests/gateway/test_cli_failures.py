@@ -7,6 +7,8 @@ problems (wrong id), and with a bad option or value.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -246,3 +248,22 @@ def test_lists_are_tsv_with_whole_ids_when_piped(
 
 def test_delimiter_choices_are_the_ones_the_gateway_reads() -> None:
     assert {choice.value for choice in DelimiterChoice} == set(DELIMITERS)
+
+
+def test_log_lines_of_a_command_go_to_stderr_and_leave_its_output_alone() -> None:
+    """``lgsp … --json | jq`` must read only the command's answer: a store a command opens may
+    log, and those lines go to stderr, warnings and worse only (``--debug`` shows the rest)."""
+    probe = (
+        "import structlog\n"
+        "from gateway.cli import _root\n"
+        "_root(version=False, debug=False)\n"
+        "log = structlog.get_logger('probe')\n"
+        "log.info('probe_info')\n"
+        "log.warning('probe_warning')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout == ""
+    assert "probe_warning" in done.stderr
+    assert "probe_info" not in done.stderr
