@@ -113,8 +113,14 @@ class RunContext:
         }.get(name)
 
     def has(self, need: str) -> bool:
-        """Whether ``need`` is at hand now: given by the tester, found, or produced so far."""
-        fact = Fact(need)
+        """Whether ``need`` is at hand now: given by the tester, found, or produced so far.
+
+        A name that is no :class:`Fact` is never at hand: its check is skipped naming it.
+        """
+        try:
+            fact = Fact(need)
+        except ValueError:
+            return False
         if fact in GIVEN:
             return self.mock is not None if fact is Fact.MOCK else self.identity(need) is not None
         if fact is Fact.AUDITED_CALLS:

@@ -2,9 +2,9 @@
 
 Their phase puts them after every check that makes data calls, so the trail holds the whole run;
 each declares the calls it needs to look up (``audited-calls``, ``citizen-lookups``, ...), so when
-selected alone a producer of them runs first. Records
-are found by the request ids the suite sent (``X-Request-ID``), searched from the run's start
-through ``GET /api/v1/audit/records`` with the ``--auditor`` identity.
+selected alone a producer of them runs first. Records are found by the request ids the suite sent
+(``X-Request-ID``), searched from the run's start through ``GET /api/v1/audit/records`` with the
+``--auditor`` identity.
 """
 
 from __future__ import annotations

@@ -151,3 +151,11 @@ def test_cli_only_refuses_an_unknown_check() -> None:
     )
     assert result.exit_code == 2
     assert "no check with the id nope" in result.output
+
+
+def test_a_need_that_is_no_fact_is_a_skip_naming_it() -> None:
+    odd = Checklist()
+    odd.check("fake.odd", Concern.AUDIT, "t", "p", needs=("moon-phase",))(lambda ctx: None)
+    report = run_suite(OFFLINE, checks=odd, transport=httpx.MockTransport(_unreachable))
+    [result] = report.results
+    assert (result.status, result.message) == (Status.SKIPPED, "needs moon-phase")
