@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from contracts.suite._facts import GIVEN, Fact, Facts
 from contracts.suite._model import CheckResult, Exchange, redact
 from contracts.suite._openapi import OpenApiContract
 
@@ -100,7 +101,7 @@ class RunContext:
     exchanges: list[Exchange] = field(default_factory=list)
     defects: list[Defect] = field(default_factory=list)
     current: CheckResult | None = None
-    facts: dict[str, Any] = field(default_factory=dict)  # what earlier checks learned
+    facts: Facts = field(default_factory=Facts)  # what the targets and earlier checks learned
     _tokens: dict[str, str] = field(default_factory=dict)
     _counter: int = 0
 
@@ -110,6 +111,29 @@ class RunContext:
             "basic": self.config.basic_client,
             "auditor": self.config.auditor,
         }.get(name)
+
+    def has(self, need: str) -> bool:
+        """Whether ``need`` is at hand now: given by the tester, found, or produced so far.
+
+        A name that is no :class:`Fact` is never at hand: its check is skipped naming it.
+        """
+        try:
+            fact = Fact(need)
+        except ValueError:
+            return False
+        if fact in GIVEN:
+            return self.mock is not None if fact is Fact.MOCK else self.identity(need) is not None
+        if fact is Fact.AUDITED_CALLS:
+            return bool(self.audited_calls())
+        if fact in (Fact.CITIZEN_LOOKUPS, Fact.CMND_LOOKUPS):
+            number = self.facts.citizen if fact is Fact.CITIZEN_LOOKUPS else self.facts.cmnd
+            return number is not None and bool(self.audited_calls(f"/api/v1/citizens/{number}"))
+        return self.facts.holds(fact)
+
+    def audited_calls(self, path: str | None = None) -> list[Exchange]:
+        """The run's calls the gateway must have audited (to ``path`` only, when given)."""
+        wanted = None if path is None else redact(path)
+        return [e for e in self.exchanges if e.audited and wanted in (None, e.path)]
 
     def next_request_id(self) -> str:
         self._counter += 1

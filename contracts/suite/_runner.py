@@ -2,15 +2,16 @@
 
 Before the checks, the run finds its targets: a citizen known to exist (``--citizen``, or one
 sampled from the mock's ``/__admin/citizens/sample``), one with a CMND, a well-formed number known
-*not* to exist, and a pool of citizens for the fault scenarios. Each check then runs in order; a
-missing precondition skips it, a broken expectation or any unexpected error fails it.
+*not* to exist, and a pool of citizens for the fault scenarios. The checks then run in the order
+``_plan`` gives (producers of a fact before its consumers, phase by phase); a missing need skips a
+check with a reason naming it, a broken expectation or any unexpected error fails it.
 """
 
 from __future__ import annotations
 
 import platform
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from importlib import metadata
@@ -20,22 +21,26 @@ import httpx
 
 from contracts.suite import checks as _checks  # noqa: F401 -- registers the checks, in order
 from contracts.suite._context import CheckFailed, CheckSkipped, RunContext, SuiteConfig
+from contracts.suite._facts import Fact, Facts
 from contracts.suite._model import CheckResult, RunReport, Status, redact
 from contracts.suite._openapi import OpenApiContract
+from contracts.suite._plan import Step, plan, producers
 from contracts.suite._registry import CHECKS, Check
 from contracts.suite._targets import discover_targets
 
 __all__ = ["SUITE_VERSION", "open_clients", "run_check", "run_suite"]
 
 SUITE_VERSION = "1.0.0"
+# Why a need is missing, for the skip reason: each names the fact, then where it comes from.
 _NEED_HINTS = {
-    "basic": "--basic-client (a client without the sensitive field set)",
-    "auditor": "--auditor (a client granted audit_read)",
-    "mock": "--mock-admin (the mock national side's admin URL)",
-    "citizen": "--citizen or --mock-admin (a citizen known to exist)",
-    "absent": "--absent-citizen or --mock-admin (a number known not to exist)",
-    "cmnd": "--mock-admin (a citizen with a CMND)",
-    "person": "--mock-admin (a sampled citizen's details)",
+    "basic": "basic: --basic-client, a client without the sensitive field set",
+    "auditor": "auditor: --auditor, a client granted audit_read",
+    "mock": "mock: --mock-admin, the mock national side's admin URL",
+    "citizen": "citizen: --citizen or --mock-admin, a citizen known to exist",
+    "absent": "absent: --absent-citizen or --mock-admin, a number known not to exist",
+    "cmnd": "cmnd: --mock-admin, a citizen with a CMND",
+    "person": "person: --mock-admin, a sampled citizen's details",
+    "pool": "pool: --mock-admin, sampled citizens for the fault scenarios",
 }
 
 
@@ -44,37 +49,80 @@ def run_suite(
     *,
     contract: OpenApiContract | None = None,
     transport: httpx.BaseTransport | None = None,
-    only: set[str] | None = None,
+    only: Collection[str] | None = None,
+    checks: Sequence[Check] = CHECKS,
 ) -> RunReport:
-    """Run every check (or those whose id is in ``only``) and return the report."""
+    """Run ``checks`` (or those whose id is in ``only``, after their producers); the report."""
+    steps = plan(checks, only)
     started = datetime.now(UTC)
     report = RunReport(SUITE_VERSION, config.gateway_url, started)
     with ExitStack() as stack:
         gateway, mock = open_clients(
             stack, config.gateway_url, config.mock_admin_url, config.timeout_s, transport
         )
-        ctx = RunContext(config, contract or OpenApiContract.from_file(), gateway, mock)
-        ctx.facts["started_at"] = started
+        contract = contract or OpenApiContract.from_file()
+        ctx = RunContext(config, contract, gateway, mock, facts=Facts(started_at=started))
         discover_targets(ctx)
-        for item in CHECKS:
-            if only is None or item.check_id in only:
-                report.results.append(run_check(ctx, item, lambda need: _available(ctx, need)))
+        report.results = _run_steps(ctx, steps, _hints(checks))
         report.environment = _environment(ctx)
     report.finished_at = datetime.now(UTC)
     return report
+
+
+def _run_steps(ctx: RunContext, steps: list[Step], hints: Mapping[str, str]) -> list[CheckResult]:
+    """The selected checks' results; the helpers' outcomes go into the evidence of their users."""
+    results: list[CheckResult] = []
+    helpers: list[tuple[Check, CheckResult]] = []
+    for step in steps:
+        result = run_check(ctx, step.check, ctx.has, hints)
+        if step.selected:
+            result.notes[:0] = _helped_by(step.check, helpers)
+            results.append(result)
+        else:
+            helpers.append((step.check, result))
+    return results
+
+
+def _helped_by(consumer: Check, helpers: list[tuple[Check, CheckResult]]) -> list[str]:
+    """One line per helper that ran first for ``consumer``: for which facts, and how it went."""
+    lines = []
+    for helper, outcome in helpers:
+        facts = sorted(set(helper.produces) & set(consumer.needs))
+        if facts:
+            lines.append(
+                f"ran {helper.check_id} first for {', '.join(facts)}: "
+                f"{outcome.status.value} ({outcome.message})"
+            )
+    return lines
+
+
+def _hints(checks: Sequence[Check]) -> dict[str, str]:
+    """The skip reasons for every need: given and found ones, then each produced fact's makers."""
+    hints = dict(_NEED_HINTS)
+    for fact in Fact:
+        made_by = [c.check_id for c in producers(checks, fact)]
+        if made_by and fact not in hints:
+            shown = ", ".join(made_by[:3]) + (" …" if len(made_by) > 3 else "")
+            hints[fact] = f"{fact}, which no check produced in this run (it comes from {shown})"
+    return hints
 
 
 class _Running(Protocol):
     current: CheckResult | None
 
 
-def run_check(ctx: _Running, item: Check, available: Callable[[str], bool]) -> CheckResult:
-    """Run one check in ``ctx``; skip it when ``available`` denies one of its needs."""
+def run_check(
+    ctx: _Running,
+    item: Check,
+    available: Callable[[str], bool],
+    hints: Mapping[str, str] = _NEED_HINTS,
+) -> CheckResult:
+    """Run one check in ``ctx``; skip it, naming the need, when ``available`` denies one."""
     result = CheckResult(item.check_id, item.concern, item.title, item.proves, item.required)
     missing = [need for need in item.needs if not available(need)]
     if missing:
         result.status = Status.SKIPPED
-        result.message = "needs " + "; ".join(_NEED_HINTS.get(n, n) for n in missing)
+        result.message = "needs " + "; ".join(hints.get(n, n) for n in missing)
         return result
     ctx.current = result
     started = time.perf_counter()
@@ -111,20 +159,12 @@ def open_clients(
     return target, stack.enter_context(httpx.Client(base_url=mock_admin_url, timeout=timeout_s))
 
 
-def _available(ctx: RunContext, need: str) -> bool:
-    if need in ("basic", "auditor"):
-        return ctx.identity(need) is not None
-    if need == "mock":
-        return ctx.mock is not None
-    return ctx.facts.get(need) is not None
-
-
 def _environment(ctx: RunContext) -> dict[str, str]:
     facts = ctx.facts
     environment = {
         "gateway URL": ctx.config.gateway_url,
-        "gateway version": str(facts.get("gateway_version", "unknown")),
-        "gateway readiness": str(facts.get("readiness", "unknown")),
+        "gateway version": facts.gateway_version or "unknown",
+        "gateway readiness": facts.readiness or "unknown",
         "mock admin URL": ctx.config.mock_admin_url or "not given (no fault scenarios)",
         "portal client": ctx.config.client.client_id,
         "basic client": _client_id(ctx, "basic"),
@@ -134,10 +174,10 @@ def _environment(ctx: RunContext) -> dict[str, str]:
         "run id": ctx.run_id,
         "suite runtime": f"Python {platform.python_version()}, httpx {metadata.version('httpx')}",
     }
-    if facts.get("spec_coverage"):
-        environment["spec coverage"] = str(facts["spec_coverage"])
-    if facts.get("mock_info"):
-        environment["mock national side"] = str(facts["mock_info"])
+    if facts.spec_coverage:
+        environment["spec coverage"] = facts.spec_coverage
+    if facts.mock_info:
+        environment["mock national side"] = facts.mock_info
     return environment
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from contracts.suite._context import RunContext
+from contracts.suite._facts import CitizenPool
 
 __all__ = ["absent_number", "discover_targets"]
 
@@ -23,14 +24,13 @@ _ABSENT_TRIES = 50
 
 def discover_targets(ctx: RunContext) -> None:
     """Fill ``ctx.facts`` with ``citizen``, ``person``, ``cmnd``, ``absent`` and ``pool``."""
-    config = ctx.config
-    ctx.facts.update(citizen=config.citizen, absent=config.absent_citizen, pool=[])
+    ctx.facts.citizen, ctx.facts.absent = ctx.config.citizen, ctx.config.absent_citizen
     if ctx.mock is None:
         return
     try:
         _from_mock(ctx, ctx.mock)
     except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
-        ctx.facts["mock_error"] = f"{type(exc).__name__}: {exc}"
+        ctx.facts.mock_error = f"{type(exc).__name__}: {exc}"
 
 
 def _sample(mock: httpx.Client, **params: Any) -> list[dict[str, Any]]:
@@ -41,22 +41,22 @@ def _sample(mock: httpx.Client, **params: Any) -> list[dict[str, Any]]:
 
 
 def _from_mock(ctx: RunContext, mock: httpx.Client) -> None:
+    facts = ctx.facts
     info = mock.get("/__admin").json()
-    ctx.facts["mock_info"] = ", ".join(
+    facts.mock_info = ", ".join(
         f"{key} {info[key]}" for key in ("dialect", "population_size", "seed") if key in info
     )
     people = _sample(mock, n=_POOL_SIZE + 1, year_only="false")
     person = people[0]
-    ctx.facts["person"] = person
-    if ctx.facts["citizen"] is None:
-        ctx.facts["citizen"] = person["personal_id"]
-    ctx.facts["pool"] = [p["personal_id"] for p in people[1:]]
-    ctx.facts["all_pool"] = list(ctx.facts["pool"])  # the scenarios consume "pool"
+    facts.person = person
+    if facts.citizen is None:
+        facts.citizen = str(person["personal_id"])
+    facts.pool = CitizenPool([str(p["personal_id"]) for p in people[1:]])
     with_cmnd = _sample(mock, n=1, with_cmnd="true")
-    ctx.facts["cmnd"] = with_cmnd[0]["cmnd"] if with_cmnd else None
-    ctx.facts["cmnd_holder"] = with_cmnd[0]["personal_id"] if with_cmnd else None
-    if ctx.facts["absent"] is None:
-        ctx.facts["absent"] = absent_number(mock, str(person["personal_id"]))
+    facts.cmnd = str(with_cmnd[0]["cmnd"]) if with_cmnd else None
+    facts.cmnd_holder = str(with_cmnd[0]["personal_id"]) if with_cmnd else None
+    if facts.absent is None:
+        facts.absent = absent_number(mock, str(person["personal_id"]))
 
 
 def absent_number(mock: httpx.Client, known: str) -> str | None:

@@ -18,6 +18,7 @@ from rich.table import Table
 
 from contracts.suite._context import Credentials, SuiteConfig
 from contracts.suite._model import RunReport, Status
+from contracts.suite._registry import CHECKS
 from contracts.suite._runner import run_suite
 from contracts.suite.diff import diff_openapi
 from contracts.suite.ngsp import NgspConfig, verify_ngsp
@@ -104,8 +105,19 @@ def run(
             "seconds and off again (operations.maintenance-switch).",
         ),
     ] = None,
+    only: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--only",
+            help="Run only this check (repeatable), after the checks producing what it needs; "
+            "the report lists the selected ones.",
+        ),
+    ] = None,
 ) -> None:
     """Run every check against a deployment; write JUnit XML, Markdown and HTML reports."""
+    unknown = sorted(set(only or ()) - {c.check_id for c in CHECKS})
+    if unknown:
+        raise typer.BadParameter(f"no check with the id {', '.join(unknown)}", param_hint="--only")
     config = SuiteConfig(
         gateway_url=gateway.rstrip("/"),
         client=_credentials(client, "--client"),
@@ -120,7 +132,7 @@ def run(
         slow_call_ms=slow_call_ms,
         admin_token=admin_token,
     )
-    report = run_suite(config)
+    report = run_suite(config, only=only or None)
     paths = write_reports(report, report_dir)
     _print_report(report)
     for kind, path in paths.items():

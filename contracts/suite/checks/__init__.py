@@ -1,8 +1,10 @@
-"""The checks, one module per concern; importing this package registers them in running order.
+"""The checks, one module per concern; importing this package registers them.
 
-Order matters where checks have effects: the rate-limit check (in ``operations``) exhausts one
-identity's burst, the audit checks read the trail of everything before them, and the summaries
-judge every answer of the run, the auditor's included. The modules are imported by name, in
+The running order is not this one: the runner derives it from what each check needs and produces
+and from its phase (``contracts/suite/_plan.py``): the rate-limit check exhausts one identity's
+burst, the audit checks read the trail of everything before them, the summaries judge every
+answer of the run, the auditor's included. Registration order only breaks ties, and picks the
+producer run first for a check selected alone; the modules are imported by name, in
 ``RUNNING_ORDER``, so that no import sorting can change it.
 """
 
@@ -18,7 +20,7 @@ RUNNING_ORDER = (
     "operations",
     "audit",
     "summary",
-    "conformance",  # last: its Schemathesis traffic must not count in the run's own summaries
+    "conformance",
 )
 
 for _module in RUNNING_ORDER:

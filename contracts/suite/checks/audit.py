@@ -1,8 +1,10 @@
 """Audit: every personal-data call the suite made is in the trail, as an auditor sees it over HTTP.
 
-Runs after every other check that calls the gateway, so the trail holds the whole run. Records
-are found by the request ids the suite sent (``X-Request-ID``), searched from the run's start
-through ``GET /api/v1/audit/records`` with the ``--auditor`` identity.
+Their phase puts them after every check that makes data calls, so the trail holds the whole run;
+each declares the calls it needs to look up (``audited-calls``, ``citizen-lookups``, ...), so when
+selected alone a producer of them runs first. Records are found by the request ids the suite sent
+(``X-Request-ID``), searched from the run's start through ``GET /api/v1/audit/records`` with the
+``--auditor`` identity.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ from datetime import timedelta
 from typing import Any
 
 from contracts.suite._context import RunContext, expect
-from contracts.suite._model import Concern, Exchange, redact
-from contracts.suite._registry import check
+from contracts.suite._facts import Fact
+from contracts.suite._model import Concern, Exchange
+from contracts.suite._registry import Phase, check
 from contracts.suite.checks.data import SENSITIVE_FIELDS
+from contracts.suite.checks.security import grants
 
 A = Concern.AUDIT
 RECORDS = "/api/v1/audit/records"
@@ -24,10 +28,9 @@ _MAX_PAGES = 20
 
 def trail(ctx: RunContext) -> dict[str, dict[str, Any]]:
     """The run's audit records by request id (fetched once, paginated)."""
-    if "trail" in ctx.facts:
-        found: dict[str, dict[str, Any]] = ctx.facts["trail"]
-        return found
-    since = (ctx.facts["started_at"] - timedelta(seconds=5)).isoformat()
+    if ctx.facts.trail is not None:
+        return ctx.facts.trail
+    since = (ctx.facts.started_at - timedelta(seconds=5)).isoformat()
     records: dict[str, dict[str, Any]] = {}
     cursor: int | None = None
     for _ in range(_MAX_PAGES):
@@ -48,12 +51,8 @@ def trail(ctx: RunContext) -> dict[str, dict[str, Any]]:
         cursor = page.get("next_cursor")
         if cursor is None:
             break
-    ctx.facts["trail"] = records
+    ctx.facts.trail = records
     return records
-
-
-def _audited(ctx: RunContext) -> list[Exchange]:
-    return [e for e in ctx.exchanges if e.audited]
 
 
 @check(
@@ -62,16 +61,16 @@ def _audited(ctx: RunContext) -> list[Exchange]:
     "Every personal-data call is in the audit trail",
     "Each data call the suite made that passed authentication and purpose checks (success, "
     "404, 422, 5xx alike) has an audit record with its request id, readable by the auditor.",
-    needs=("auditor",),
+    needs=(Fact.AUDITOR, Fact.AUDITED_CALLS),
+    phase=Phase.AUDIT,
 )
 def every_call_recorded(ctx: RunContext) -> None:
     records = trail(ctx)
-    audited = _audited(ctx)
+    audited = ctx.audited_calls()
     missing = [e for e in audited if e.request_id not in records]
     for exchange in missing[:20]:
         ctx.note(f"not in the trail: {exchange.describe()}")
     ctx.note(f"{len(audited) - len(missing)} of {len(audited)} calls found in the trail")
-    expect(bool(audited), "the run made no audited call")
     expect(not missing, f"{len(missing)} of {len(audited)} personal-data calls are not audited")
 
 
@@ -82,12 +81,13 @@ def every_call_recorded(ctx: RunContext) -> None:
     "Each record names the calling client, the purpose code and officer sent, the status "
     "answered; holds no citizen number in clear; and lists no sensitive field for a client "
     "without the sensitive field set.",
-    needs=("auditor",),
+    needs=(Fact.AUDITOR, Fact.AUDITED_CALLS),
+    phase=Phase.AUDIT,
 )
 def record_content(ctx: RunContext) -> None:
     records = trail(ctx)
     problems: list[str] = []
-    for exchange in _audited(ctx):
+    for exchange in ctx.audited_calls():
         record = records.get(exchange.request_id)
         if record is not None:
             problems += [
@@ -117,7 +117,7 @@ def _record_problems(ctx: RunContext, exchange: Exchange, record: dict[str, Any]
     masked = record.get("subject_masked")
     if masked is not None and "*" not in str(masked):
         problems.append("subject_masked is not masked")
-    field_set = ctx.facts.get(f"grants:{exchange.client}", {}).get("field_set")
+    field_set = grants(ctx, exchange.client).get("field_set")
     if field_set != "sensitive" and set(record.get("fields_returned") or ()) & SENSITIVE_FIELDS:
         problems.append("sensitive fields disclosed to a client without the sensitive field set")
     return problems
@@ -125,9 +125,9 @@ def _record_problems(ctx: RunContext, exchange: Exchange, record: dict[str, Any]
 
 def _numbers_used(ctx: RunContext) -> set[str]:
     """Every citizen number the run asked about (never written out, only searched for)."""
-    keys = ("citizen", "absent", "cmnd", "cmnd_holder")
-    numbers = {str(ctx.facts[k]) for k in keys if ctx.facts.get(k)}
-    return numbers | set(ctx.facts.get("all_pool", []))
+    facts = ctx.facts
+    numbers = {facts.citizen, facts.absent, facts.cmnd, facts.cmnd_holder, *facts.pool.everyone}
+    return {number for number in numbers if number}
 
 
 @check(
@@ -136,14 +136,13 @@ def _numbers_used(ctx: RunContext) -> set[str]:
     "The trail's upstream attempts match the national side's journal",
     "For each fault scenario, the record's upstream_attempts equals the number of attempts the "
     "mock's journal saw for that look-up.",
-    needs=("auditor", "mock"),
+    needs=(Fact.AUDITOR, Fact.MOCK, Fact.ATTEMPTS),
     required=False,
+    phase=Phase.AUDIT,
 )
 def upstream_attempts(ctx: RunContext) -> None:
     records = trail(ctx)
-    seen: dict[str, int] = ctx.facts.get("attempts", {})
-    expect(bool(seen), "no fault scenario ran, nothing to compare")
-    for request_id, journal in seen.items():
+    for request_id, journal in ctx.facts.attempts.items():
         recorded = records.get(request_id, {}).get("upstream_attempts")
         ctx.note(f"{request_id}: audit {recorded}, journal {journal}")
         expect(recorded == journal, f"{request_id}: audit says {recorded}, journal saw {journal}")
@@ -154,13 +153,13 @@ def upstream_attempts(ctx: RunContext) -> None:
     A,
     "Who looked this citizen up (Data Tracker view)",
     "GET /api/v1/audit/subjects/{number} lists the suite's own look-ups of the target citizen.",
-    needs=("auditor", "citizen"),
+    needs=(Fact.AUDITOR, Fact.CITIZEN, Fact.CITIZEN_LOOKUPS),
+    phase=Phase.AUDIT,
 )
 def subject_view(ctx: RunContext) -> None:
-    number = str(ctx.facts["citizen"])
-    own = _lookups_of(ctx, number)
+    number = str(ctx.facts.citizen)
+    own = ctx.audited_calls(f"/api/v1/citizens/{number}")
     missing = [e for e in own if e.request_id not in _listed(ctx, number)]
-    expect(bool(own), "the run looked the target citizen up zero times")
     expect(not missing, f"{len(missing)} of {len(own)} look-ups of the citizen are not listed")
 
 
@@ -171,13 +170,13 @@ def subject_view(ctx: RunContext) -> None:
     "The suite's look-ups by 9-digit CMND are listed by GET /api/v1/audit/subjects/{number} "
     "under that CMND and under the 12-digit personal id of the citizen holding it, as the subject "
     "asked about: a citizen's view must not depend on which number a portal happened to send.",
-    needs=("auditor", "cmnd"),
+    needs=(Fact.AUDITOR, Fact.CMND, Fact.CMND_LOOKUPS),
     required=False,
+    phase=Phase.AUDIT,
 )
 def subject_view_cmnd(ctx: RunContext) -> None:
-    cmnd, holder = str(ctx.facts["cmnd"]), ctx.facts.get("cmnd_holder")
-    own = _lookups_of(ctx, cmnd)
-    expect(bool(own), "the run looked nobody up by CMND (data.lookup-cmnd did not run)")
+    cmnd, holder = str(ctx.facts.cmnd), ctx.facts.cmnd_holder
+    own = ctx.audited_calls(f"/api/v1/citizens/{cmnd}")
     expect(bool(holder), "the CMND's holder has no personal id to ask under")
     for label, number in (("the CMND", cmnd), ("the personal id", str(holder))):
         listed = _listed(ctx, number)
@@ -186,10 +185,6 @@ def subject_view_cmnd(ctx: RunContext) -> None:
         expect(not missing, f"{len(missing)} of {len(own)} CMND look-ups are not under {label}")
         roles = {str(listed[e.request_id]) for e in own}
         expect(roles <= {"subject", "None"}, f"under {label} the CMND look-up has roles {roles}")
-
-
-def _lookups_of(ctx: RunContext, number: str) -> list[Exchange]:
-    return [e for e in _audited(ctx) if e.path == redact(f"/api/v1/citizens/{number}")]
 
 
 def _listed(ctx: RunContext, number: str) -> dict[str, str | None]:

@@ -21,8 +21,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from contracts.suite._context import CheckFailed, CheckSkipped, RunContext, expect
+from contracts.suite._facts import Fact
 from contracts.suite._model import Concern
-from contracts.suite._registry import check
+from contracts.suite._registry import Phase, check
 from contracts.suite.coverage import spec_coverage
 
 D = Concern.DATA_CONTRACT
@@ -39,7 +40,7 @@ def _schemathesis() -> str | None:
 
 def _citizens(ctx: RunContext) -> str:
     """The run's known citizens as a libFuzzer dictionary (what the configuration reads)."""
-    numbers = [ctx.facts.get(name) for name in ("citizen", "cmnd")]
+    numbers = [ctx.facts.citizen, ctx.facts.cmnd]
     return "".join(f'"{number}"\n' for number in numbers if number)
 
 
@@ -94,8 +95,10 @@ def _verdict_lines(output: str) -> list[str]:
     "OpenAPI links) with the suite's portal and auditor, purpose headers and known citizens, "
     "reports no failure and no failed authentication (contracts/suite/schemathesis.toml lists "
     "the documented exceptions).",
-    needs=("citizen",),
+    needs=(Fact.CITIZEN,),
     required=False,
+    produces=(Fact.PEER_ANSWERS,),
+    phase=Phase.PEER,
 )
 def peer_conformance(ctx: RunContext) -> None:
     exe = _schemathesis()
@@ -119,10 +122,10 @@ def peer_conformance(ctx: RunContext) -> None:
         except subprocess.TimeoutExpired as exc:
             raise CheckFailed(f"Schemathesis did not finish within {_RUN_LIMIT_S} s") from exc
         base_path = urlsplit(ctx.config.gateway_url).path.rstrip("/")
-        ctx.facts["peer_answers"] = list(_answers(har, base_path))
+        answers = ctx.facts.peer_answers = list(_answers(har, base_path))
     for line in _verdict_lines(result.stdout):
         ctx.note(line)
-    ctx.note(f"{len(ctx.facts['peer_answers'])} Schemathesis calls recorded")
+    ctx.note(f"{len(answers)} Schemathesis calls recorded")
     expect(result.returncode == 0, "Schemathesis reported failures (see the notes)")
 
 
@@ -134,11 +137,13 @@ def peer_conformance(ctx: RunContext) -> None:
     "included, saw answered, and lists per operation the statuses never seen. Informative: it "
     "passes whatever the figure, so the verdict's reach is visible next to the verdict.",
     required=False,
+    produces=(Fact.SPEC_COVERAGE,),
+    phase=Phase.TALLY,
 )
 def spec_coverage_check(ctx: RunContext) -> None:
     own = [(e.method, e.path, e.status) for e in ctx.exchanges]
-    coverage = spec_coverage(ctx.contract.document, [*own, *ctx.facts.get("peer_answers", [])])
-    ctx.facts["spec_coverage"] = coverage.summary()
+    coverage = spec_coverage(ctx.contract.document, [*own, *(ctx.facts.peer_answers or [])])
+    ctx.facts.spec_coverage = coverage.summary()
     ctx.note(coverage.summary())
     for row in coverage.rows():
         ctx.note(row)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contracts.suite._context import RunContext, expect
+from contracts.suite._facts import Fact
 from contracts.suite._model import Concern
 from contracts.suite._registry import check
 from contracts.suite.diff import diff_openapi
@@ -28,11 +29,12 @@ def healthz(ctx: RunContext) -> None:
     "Readiness: audit store, NGSP token, breaker, maintenance",
     "GET /readyz answers 200 ready: the audit store is reachable, an NGSP token can be "
     "obtained, the circuit is closed and maintenance is off.",
+    produces=(Fact.READINESS,),
 )
 def readyz(ctx: RunContext) -> None:
     response = ctx.call("GET", "/readyz", template="/readyz")
     body = response.json()
-    ctx.facts["readiness"] = str(body.get("status"))
+    ctx.facts.readiness = str(body.get("status"))
     reasons = ", ".join(str(r) for r in body.get("reasons", [])) or "none given"
     expect(response.status_code == 200, f"/readyz answered {response.status_code}: {reasons}")
 
@@ -43,13 +45,14 @@ def readyz(ctx: RunContext) -> None:
     "Published OpenAPI keeps the committed contract",
     "GET /openapi.json loses no path, operation, parameter, response field or accepted value "
     "of contracts/openapi/gateway-v1.json (what portals were built against).",
+    produces=(Fact.GATEWAY_VERSION,),
 )
 def openapi(ctx: RunContext) -> None:
     response = ctx.call("GET", "/openapi.json")
     expect(response.status_code == 200, f"/openapi.json answered {response.status_code}")
     published = response.json()
     info = published.get("info", {})
-    ctx.facts["gateway_version"] = f"{info.get('title', '?')} {info.get('version', '?')}"
+    ctx.facts.gateway_version = f"{info.get('title', '?')} {info.get('version', '?')}"
     breaks = diff_openapi(ctx.contract.document, published)
     for item in breaks[:20]:
         ctx.note(str(item))

@@ -11,6 +11,7 @@ import httpx
 
 from contracts.matching import Strategy, names_match
 from contracts.suite._context import CheckSkipped, RunContext, expect
+from contracts.suite._facts import Fact
 from contracts.suite._model import Concern
 from contracts.suite._registry import check
 from contracts.suite.checks.security import LOOKUP, expect_problem, grants, lookup_path
@@ -23,6 +24,8 @@ JOBS = "/api/v1/verification-jobs"
 JOB = "/api/v1/verification-jobs/{job_id}"
 JOB_WAIT_S = 60.0  # three rows at the default 20 rows/s take well under a second
 RESULT_HEADER = ["row", "number", "outcome", "reason"]
+AUDITED = (Fact.AUDITED_CALLS,)  # what a check making data calls leaves for the audit checks
+LOOKS_UP = (Fact.AUDITED_CALLS, Fact.CITIZEN_LOOKUPS)  # ... when it looks the citizen up
 
 
 def data_call(
@@ -46,13 +49,13 @@ def data_call(
     "Look-up by personal id",
     "GET /api/v1/citizens/{number} for a citizen who exists answers 200 with a Citizen whose "
     "personal_id is the one asked for.",
-    needs=("citizen",),
+    needs=(Fact.CITIZEN,),
+    produces=LOOKS_UP,
 )
 def lookup(ctx: RunContext) -> None:
     response = data_call(ctx, "client", "GET", lookup_path(ctx), LOOKUP)
     expect(response.status_code == 200, f"look-up answered {response.status_code}")
-    expect(response.json().get("personal_id") == ctx.facts["citizen"], "another citizen came back")
-    ctx.facts["lookup_fields"] = sorted(k for k, v in response.json().items() if v is not None)
+    expect(response.json().get("personal_id") == ctx.facts.citizen, "another citizen came back")
 
 
 @check(
@@ -60,11 +63,12 @@ def lookup(ctx: RunContext) -> None:
     D,
     "Look-up by legacy 9-digit CMND",
     "GET /api/v1/citizens/{cmnd} answers 200 with the citizen holding that CMND.",
-    needs=("cmnd",),
+    needs=(Fact.CMND,),
     required=False,
+    produces=(Fact.AUDITED_CALLS, Fact.CMND_LOOKUPS),
 )
 def lookup_cmnd(ctx: RunContext) -> None:
-    cmnd = str(ctx.facts["cmnd"])
+    cmnd = str(ctx.facts.cmnd)
     response = data_call(ctx, "client", "GET", f"/api/v1/citizens/{cmnd}", LOOKUP)
     expect(response.status_code == 200, f"CMND look-up answered {response.status_code}")
     expect(response.json().get("cmnd") == cmnd, "the answer does not hold the CMND asked for")
@@ -77,15 +81,16 @@ def lookup_cmnd(ctx: RunContext) -> None:
     "POST /api/v1/citizens/verify answers a VerifyResult: the sampled citizen's own details "
     "match (the name typed in capitals, as ID cards print it: case never decides, "
     "docs/matching.md), a wrong birth year does not, and no stored value is returned.",
-    needs=("citizen",),
+    needs=(Fact.CITIZEN,),
+    produces=AUDITED,
 )
 def verify(ctx: RunContext) -> None:
     if "verify" not in grants(ctx, "client").get("operations", []):
         response = data_call(ctx, "client", "POST", VERIFY, VERIFY, json={"number": "0"})
         expect_problem(response, 403, "operation_not_granted")
         return
-    person: dict[str, Any] = ctx.facts.get("person") or {}
-    typed = {"number": ctx.facts["citizen"]}
+    person: dict[str, Any] = ctx.facts.person or {}
+    typed = {"number": str(ctx.facts.citizen)}
     if person.get("date_of_birth"):
         typed["date_of_birth"] = str(person["date_of_birth"])[:4]
     response = data_call(ctx, "client", "POST", VERIFY, VERIFY, json=typed)
@@ -120,7 +125,8 @@ def _verify_name(ctx: RunContext, typed: dict[str, str], listed: str) -> None:
     "Household of a citizen",
     "GET /api/v1/citizens/{number}/household answers 200 with a Household listing its members "
     "(or 403 operation_not_granted when the client lacks the household grant).",
-    needs=("citizen",),
+    needs=(Fact.CITIZEN,),
+    produces=AUDITED,
 )
 def household(ctx: RunContext) -> None:
     path = f"{lookup_path(ctx)}/household"
@@ -138,10 +144,11 @@ def household(ctx: RunContext) -> None:
     "Unknown citizen is 404",
     "A well-formed number that the population database does not hold answers 404 "
     "citizen_not_found from layer population-db.",
-    needs=("absent",),
+    needs=(Fact.ABSENT,),
+    produces=AUDITED,
 )
 def not_found(ctx: RunContext) -> None:
-    path = f"/api/v1/citizens/{ctx.facts['absent']}"
+    path = f"/api/v1/citizens/{ctx.facts.absent}"
     response = data_call(ctx, "client", "GET", path, LOOKUP)
     expect_problem(response, 404, "citizen_not_found")
     expect(response.json().get("layer") == "population-db", "404 not from layer population-db")
@@ -153,6 +160,7 @@ def not_found(ctx: RunContext) -> None:
     "Malformed numbers are refused before the national side",
     "Numbers of the wrong length, with non-digits, or with an unknown province code answer 422 "
     "number_length / number_not_digits / unknown_province.",
+    produces=AUDITED,
 )
 def invalid_number(ctx: RunContext) -> None:
     for number, code in (
@@ -194,7 +202,8 @@ def malformed_body(ctx: RunContext) -> None:
     "The portal gets only its field set",
     "The look-up answer holds no field beyond the client's granted fields (GET /api/v1/me), and "
     "no ethnicity or religion unless its field set is sensitive.",
-    needs=("citizen",),
+    needs=(Fact.CITIZEN,),
+    produces=LOOKS_UP,
 )
 def minimisation(ctx: RunContext) -> None:
     _minimised(ctx, "client")
@@ -206,7 +215,8 @@ def minimisation(ctx: RunContext) -> None:
     "A basic client never gets sensitive data",
     "A client without the sensitive field set (--basic-client) gets no ethnicity_code or "
     "religion_code, and nothing beyond its own field list (Decree 13/2023).",
-    needs=("basic", "citizen"),
+    needs=(Fact.BASIC, Fact.CITIZEN),
+    produces=LOOKS_UP,
 )
 def minimisation_basic(ctx: RunContext) -> None:
     field_set = _minimised(ctx, "basic")
@@ -236,13 +246,14 @@ def _minimised(ctx: RunContext, identity: str) -> str:
     "POST /api/v1/verification-jobs with a three-row CSV (the test citizen, the absent number, a "
     "malformed number) answers 202; the job completes; its result file has one line per row, "
     "matched / not_found / invalid; DELETE erases it and the results then answer 410.",
-    needs=("citizen", "absent"),
+    needs=(Fact.CITIZEN, Fact.ABSENT),
     required=False,
+    produces=AUDITED,
 )
 def bulk_verification(ctx: RunContext) -> None:
     if "verify_batch" not in grants(ctx, "client").get("operations", []):
         raise CheckSkipped("the --client identity is not granted verify_batch")
-    register = f"number\r\n{ctx.facts['citizen']}\r\n{ctx.facts['absent']}\r\n12345\r\n"
+    register = f"number\r\n{ctx.facts.citizen}\r\n{ctx.facts.absent}\r\n12345\r\n"
     headers = {**ctx.as_identity("client"), "Content-Type": "text/csv"}
     created = ctx.call(
         "POST",

@@ -1,14 +1,17 @@
 """Operations: what operators rely on, the run's timings, and throttling.
 
 The rate-limit check (a security check) lives here because it must run late: it exhausts one
-identity's burst, so only the audit checks and the run-wide summaries come after it.
+identity's burst, so its phase puts it after every probe; only the audit checks and the run-wide
+reviews (the latency check among them) come after it.
 """
 
 from __future__ import annotations
 
 from contracts.suite._context import CheckSkipped, RunContext, expect
+from contracts.suite._facts import Fact
 from contracts.suite._model import Concern
-from contracts.suite._registry import check
+from contracts.suite._registry import Phase, check
+from contracts.suite.checks.data import LOOKS_UP
 from contracts.suite.checks.security import LOOKUP, expect_problem, grants, lookup_path
 
 OPS = Concern.OPERATIONS
@@ -44,8 +47,9 @@ def unknown_route(ctx: RunContext) -> None:
     "With --admin-token: PUT /admin/maintenance on makes data calls answer 503 maintenance with "
     "Retry-After and /readyz answer 503 naming maintenance while /healthz stays 200; switched "
     "off, look-ups answer 200 again. The switch is always turned off at the end.",
-    needs=("citizen",),
+    needs=(Fact.CITIZEN,),
     required=False,
+    produces=LOOKS_UP,
 )
 def maintenance_switch(ctx: RunContext) -> None:
     token = ctx.config.admin_token
@@ -98,6 +102,8 @@ def maintenance_switch(ctx: RunContext) -> None:
     "Successful data calls are fast enough",
     "Every successful data call of the run (fault scenarios aside) answered within the slow-call "
     "limit (--slow-call-ms, default 3000 ms).",
+    needs=(Fact.AUDITED_CALLS,),
+    phase=Phase.REVIEW,
 )
 def latency(ctx: RunContext) -> None:
     answered = [e for e in ctx.exchanges if e.audited and e.status == 200]
@@ -116,7 +122,8 @@ def latency(ctx: RunContext) -> None:
     "Over-rate clients get 429 with Retry-After",
     "Calling faster than the client's burst answers 429 rate_limited with Retry-After and "
     "RateLimit-* headers (run with the identity of smallest burst, up to 300 calls).",
-    needs=("citizen",),
+    needs=(Fact.CITIZEN,),
+    phase=Phase.EXHAUST,
 )
 def rate_limit(ctx: RunContext) -> None:
     identities = [i for i in ("basic", "client") if ctx.identity(i) is not None]

@@ -2,7 +2,8 @@
 
 Fault injection needs the mock national side, so these checks are optional: without
 ``--mock-admin`` they are skipped and do not hold the verdict back. Each scenario picks its own
-sampled citizen, adds one fault rule matching only that citizen, makes one look-up through the
+sampled citizen (taken from the run's pool, so no two scenarios share one, whatever their order),
+adds one fault rule matching only that citizen, makes one look-up through the
 gateway, reads how many attempts reached the national side (``/__admin/journal``), removes the
 rule, and checks that a clean look-up succeeds again (which also resets the breaker's count of
 consecutive failures for the next scenario). The attempts seen are kept so the audit checks can
@@ -17,22 +18,26 @@ from typing import Any
 import httpx
 
 from contracts.suite._context import CheckFailed, RunContext, expect
+from contracts.suite._facts import Fact
 from contracts.suite._model import Concern
 from contracts.suite._registry import check
-from contracts.suite.checks.data import data_call
+from contracts.suite.checks.data import LOOKS_UP, data_call
 from contracts.suite.checks.security import LOOKUP, expect_problem, lookup_path
 from contracts.wire import Operation
 
 R = Concern.RESILIENCE
 LOOKUP_OPERATION = Operation.LOOKUP
 TIMEOUT_CODES = ("upstream_timeout", "upstream_deadline_exceeded")
+ON_MOCK = (Fact.MOCK, Fact.CITIZEN)
+SCENARIO = (*ON_MOCK, Fact.POOL)  # a scenario faults a citizen of its own from the pool
+LEAVES = (Fact.ATTEMPTS, *LOOKS_UP)  # the attempts seen, for audit.upstream-attempts
 
 
 def _fresh_citizen(ctx: RunContext) -> str:
-    pool: list[str] = ctx.facts["pool"]
-    if not pool:
+    number = ctx.facts.pool.take()
+    if number is None:
         raise CheckFailed("the mock's sample ran out of citizens for fault scenarios")
-    return pool.pop()
+    return number
 
 
 def _admin(ctx: RunContext, method: str, path: str, **options: Any) -> httpx.Response:
@@ -69,7 +74,7 @@ def _with_fault(ctx: RunContext, name: str, rule: dict[str, Any]) -> tuple[httpx
         _admin(ctx, "DELETE", f"/__admin/faults/{rule_id}")
         _admin(ctx, "POST", "/__admin/hangs/release")
     attempts = journal_count(ctx, number) - before
-    ctx.facts.setdefault("attempts", {})[ctx.exchanges[-1].request_id] = attempts
+    ctx.facts.attempts[ctx.exchanges[-1].request_id] = attempts
     ctx.note(f"mock journal: {attempts} attempt(s) reached the national side")
     return response, attempts
 
@@ -86,8 +91,9 @@ def _recovers(ctx: RunContext) -> None:
     R,
     "A transient 503 is retried",
     "NGSP answers 503 once, then normally: the portal gets 200 and the journal shows 2 attempts.",
-    needs=("mock", "citizen"),
+    needs=SCENARIO,
     required=False,
+    produces=LEAVES,
 )
 def retry_then_succeed(ctx: RunContext) -> None:
     response, attempts = _with_fault(
@@ -104,8 +110,9 @@ def retry_then_succeed(ctx: RunContext) -> None:
     "A persistent 503 ends in 502, after bounded retries",
     "NGSP answers 503 every time: the portal gets 502 (layer ngsp) after more than one and at "
     "most a few attempts; the link then recovers.",
-    needs=("mock", "citizen"),
+    needs=SCENARIO,
     required=False,
+    produces=LEAVES,
 )
 def persistent_failure(ctx: RunContext) -> None:
     response, attempts = _with_fault(
@@ -123,8 +130,9 @@ def persistent_failure(ctx: RunContext) -> None:
     "A SOAP Client fault is not retried",
     "NGSP answers a SOAP Client fault (302 DATA_TYPE_INVALID): the portal gets 502 "
     "upstream_fault after exactly 1 attempt (retrying cannot fix a refused request).",
-    needs=("mock", "citizen"),
+    needs=SCENARIO,
     required=False,
+    produces=LEAVES,
 )
 def client_fault(ctx: RunContext) -> None:
     response, attempts = _with_fault(ctx, "fault", {"action": {"kind": "soap_fault", "code": 302}})
@@ -139,8 +147,9 @@ def client_fault(ctx: RunContext) -> None:
     "A malformed answer is 502, not retried, not served",
     "NGSP answers HTTP 200 with broken XML: the portal gets 502 upstream_bad_response after "
     "exactly 1 attempt.",
-    needs=("mock", "citizen"),
+    needs=SCENARIO,
     required=False,
+    produces=LEAVES,
 )
 def malformed_answer(ctx: RunContext) -> None:
     response, attempts = _with_fault(ctx, "garbage", {"action": {"kind": "malformed_xml"}})
@@ -156,8 +165,9 @@ def malformed_answer(ctx: RunContext) -> None:
     "NGSP never answers: the portal gets 504 upstream_timeout or upstream_deadline_exceeded "
     "(or 502 upstream_retry_budget_exhausted when the retry budget refused the retry), in less "
     "than the suite's own timeout.",
-    needs=("mock", "citizen"),
+    needs=SCENARIO,
     required=False,
+    produces=LEAVES,
 )
 def timeout(ctx: RunContext) -> None:
     response, _ = _with_fault(ctx, "hang", {"action": {"kind": "hang", "seconds": 120}})
@@ -175,8 +185,9 @@ def timeout(ctx: RunContext) -> None:
     "An expired NGSP token is replaced",
     "Every NGSP token expires (mock admin): the next look-up still answers 200 and the journal "
     "shows the gateway fetched a new token.",
-    needs=("mock", "citizen"),
+    needs=ON_MOCK,
     required=False,
+    produces=LOOKS_UP,
 )
 def token_refresh(ctx: RunContext) -> None:
     before = journal_count(ctx, "", "token")
@@ -194,8 +205,9 @@ def token_refresh(ctx: RunContext) -> None:
     "An outage opens the circuit, then it closes",
     "NGSP fails every call: the gateway soon answers 503 upstream_circuit_open with Retry-After "
     "without calling NGSP; once NGSP is healthy again, look-ups succeed within Retry-After.",
-    needs=("mock", "citizen"),
+    needs=ON_MOCK,
     required=False,
+    produces=LOOKS_UP,
 )
 def circuit_breaker(ctx: RunContext) -> None:
     rule_id = f"ct-{ctx.run_id}-breaker"
@@ -227,11 +239,11 @@ def _until_open(ctx: RunContext) -> int:
         expect(response.status_code == 502, f"during the outage, got {response.status_code}")
     else:
         raise CheckFailed("12 failed look-ups in a row did not open the circuit")
-    sent = journal_count(ctx, str(ctx.facts["citizen"]))
+    sent = journal_count(ctx, str(ctx.facts.citizen))
     response = data_call(ctx, "client", "GET", lookup_path(ctx), LOOKUP)
     expect_problem(response, 503, "upstream_circuit_open")
     expect("Retry-After" in response.headers, "503 without Retry-After")
-    calls = journal_count(ctx, str(ctx.facts["citizen"])) - sent
+    calls = journal_count(ctx, str(ctx.facts.citizen)) - sent
     expect(calls == 0, f"with the circuit open, {calls} call(s) still reached NGSP")
     ctx.note(f"circuit open: 503 with Retry-After {response.headers['Retry-After']}, no NGSP call")
     return int(response.headers["Retry-After"])

@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 
 from contracts.suite._context import RunContext, expect
+from contracts.suite._facts import Fact
 from contracts.suite._model import Concern
 from contracts.suite._registry import check
 
@@ -38,7 +39,7 @@ def _code(response: httpx.Response) -> str | None:
 
 
 def lookup_path(ctx: RunContext) -> str:
-    return f"/api/v1/citizens/{ctx.facts['citizen']}"
+    return f"/api/v1/citizens/{ctx.facts.citizen}"
 
 
 @check(
@@ -46,7 +47,7 @@ def lookup_path(ctx: RunContext) -> str:
     S,
     "No token, no data",
     "A look-up without Authorization answers 401 missing_token with a Bearer challenge.",
-    needs=("citizen",),
+    needs=(Fact.CITIZEN,),
 )
 def missing_token(ctx: RunContext) -> None:
     response = ctx.call("GET", lookup_path(ctx), template=LOOKUP, headers=ctx.purpose_headers())
@@ -59,7 +60,7 @@ def missing_token(ctx: RunContext) -> None:
     S,
     "Forged or garbled tokens are refused",
     "A look-up with a token the gateway did not sign answers 401 token_invalid.",
-    needs=("citizen",),
+    needs=(Fact.CITIZEN,),
 )
 def invalid_token(ctx: RunContext) -> None:
     forged = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJub2JvZHkifQ.c2lnbmF0dXJl"
@@ -120,7 +121,7 @@ def malformed_token_request(ctx: RunContext) -> None:
     "Operations not granted are refused",
     "Each identity calling an operation its GET /api/v1/me does not list (e.g. the portal "
     "reading the audit trail) answers 403 operation_not_granted.",
-    needs=("citizen",),
+    needs=(Fact.CITIZEN,),
 )
 def grants_enforced(ctx: RunContext) -> None:
     tried = 0
@@ -131,7 +132,7 @@ def grants_enforced(ctx: RunContext) -> None:
         for operation, (method, template) in DATA_OPERATIONS.items():
             if operation in granted:
                 continue
-            path = template.replace("{number}", str(ctx.facts["citizen"]))
+            path = template.replace("{number}", str(ctx.facts.citizen))
             headers = ctx.as_identity(identity)
             response = ctx.call(method, path, template=template, identity=identity, headers=headers)
             expect_problem(response, 403, "operation_not_granted")
@@ -141,9 +142,8 @@ def grants_enforced(ctx: RunContext) -> None:
 
 
 def grants(ctx: RunContext, identity: str) -> dict[str, Any]:
-    """The identity's GET /api/v1/me (cached in the run's facts)."""
-    key = f"grants:{identity}"
-    if key not in ctx.facts:
+    """The identity's GET /api/v1/me (fetched on first use, then cached in the run's facts)."""
+    if identity not in ctx.facts.grants:
         response = ctx.call(
             "GET",
             "/api/v1/me",
@@ -152,9 +152,8 @@ def grants(ctx: RunContext, identity: str) -> dict[str, Any]:
             headers=ctx.as_identity(identity, purpose=False),
         )
         expect(response.status_code == 200, f"/api/v1/me answered {response.status_code}")
-        ctx.facts[key] = response.json()
-    found: dict[str, Any] = ctx.facts[key]
-    return found
+        ctx.facts.grants[identity] = response.json()
+    return ctx.facts.grants[identity]
 
 
 @check(
@@ -163,7 +162,7 @@ def grants(ctx: RunContext, identity: str) -> dict[str, Any]:
     "Every data call states its purpose",
     "A look-up without X-Purpose-Code answers 422 missing_purpose, a malformed one 422 "
     "invalid_purpose, one without X-Officer-Id 422 missing_officer.",
-    needs=("citizen",),
+    needs=(Fact.CITIZEN,),
 )
 def purpose_required(ctx: RunContext) -> None:
     bearer = ctx.as_identity("client", purpose=False)

@@ -1,6 +1,7 @@
 """Run-wide summaries: every answer the run received, judged against the contract.
 
-These run last, after the audit checks, so that the auditor's own calls are judged too. The
+Their phase (``REVIEW``) puts them after the audit checks, so that the auditor's own calls are
+judged too, and before Schemathesis, whose deliberately odd requests are its own to judge. The
 defects were noted as each answer arrived (``RunContext._inspect``).
 """
 
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from contracts.suite._context import RunContext, expect
 from contracts.suite._model import Concern
-from contracts.suite._registry import check
+from contracts.suite._registry import Phase, check
 
 D = Concern.DATA_CONTRACT
 
@@ -28,6 +29,7 @@ def _defects(ctx: RunContext, kind: str) -> None:
     "Every answer of the run to a documented operation has a documented status (or an API-wide "
     "problem status) and a body that validates against its schema in "
     "contracts/openapi/gateway-v1.json (JSON Schema 2020-12).",
+    phase=Phase.REVIEW,
 )
 def response_schemas(ctx: RunContext) -> None:
     gaps = [d for d in ctx.defects if d.kind == "doc-gap"]
@@ -42,6 +44,7 @@ def response_schemas(ctx: RunContext) -> None:
     "Every error is an RFC 9457 problem with a stable code",
     "Every 4xx/5xx answer of the API is application/problem+json with a string code, "
     "type urn:lgsp:problem:<code>, the HTTP status, and the request's id.",
+    phase=Phase.REVIEW,
 )
 def problem_details(ctx: RunContext) -> None:
     _defects(ctx, "problem")
@@ -53,6 +56,7 @@ def problem_details(ctx: RunContext) -> None:
     "Every answer echoes X-Request-ID",
     "Every answer of the run carries the X-Request-ID the suite sent (the id the audit trail and "
     "NGSP's MaYeuCau use).",
+    phase=Phase.REVIEW,
 )
 def request_id_echo(ctx: RunContext) -> None:
     _defects(ctx, "request-id")
