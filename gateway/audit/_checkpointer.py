@@ -47,6 +47,7 @@ class Checkpointer:
         self._start_head = GENESIS
         self._signed_seq: int | None = None
         self._due = asyncio.Event()
+        self._closing = False
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -67,22 +68,27 @@ class Checkpointer:
             self._due.set()
 
     async def close(self) -> None:
-        """Stop the timer and sign the final head (the shutdown checkpoint)."""
+        """Stop the timer and sign the final head (the shutdown checkpoint).
+
+        The timer is told to stop, not cancelled: a checkpoint it is writing finishes (its
+        thread would finish anyway), so the shutdown never signs that same head a second time.
+        """
         task, self._task = self._task, None
         if task is None:
             return
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        self._closing = True
+        self._due.set()
+        await task
         await self._sign_if_moved()
 
     async def _loop(self) -> None:
-        while True:
+        while not self._closing:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self._every_s):
                     await self._due.wait()
             self._due.clear()
-            await self._sign_if_moved()
+            if not self._closing:
+                await self._sign_if_moved()
 
     async def _sign_if_moved(self) -> None:
         head = self._head

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -29,7 +30,7 @@ from gateway.audit import (
     open_audit_reader,
     open_audit_trail,
 )
-from gateway.audit._model import Anchor, epoch_micros
+from gateway.audit._model import GENESIS, Anchor, ChainHead, epoch_micros
 from gateway.audit._seal import AuditKeys
 from gateway.audit.cli import audit_app
 from gateway.runtime import audit_signer, build_runtime, checkpoint_log
@@ -220,3 +221,25 @@ async def test_the_gateway_signs_its_head_at_shutdown(settings: Settings) -> Non
     [checkpoint] = log.read().checkpoints
     assert (checkpoint.seq, checkpoint.key_id) == (1, audit_signer(settings).key_id)
     assert log.directory == Path(os.environ["LGSP_AUDIT_CHECKPOINT_DIR"])
+
+
+class _SlowLog(CheckpointLog):
+    """A checkpoint directory on a slow disk: each append takes a while in its thread."""
+
+    def append(self, checkpoint: Checkpoint) -> None:
+        time.sleep(0.2)
+        super().append(checkpoint)
+
+
+async def test_a_shutdown_during_a_signing_does_not_sign_the_same_head_twice(
+    tmp_path: Path,
+) -> None:
+    """The timer's checkpoint is still being written when the writer stops: the shutdown waits
+    for it instead of abandoning it half-done and signing the same head again."""
+    log = _SlowLog(tmp_path / "slow")
+    checkpointer = Checkpointer(log, SIGNER, every_records=1, every_s=60)
+    checkpointer.begin(WRITER, GENESIS)
+    checkpointer.committed(ChainHead(1, "a" * 64))
+    await asyncio.sleep(0.05)  # the timer has woken and is writing head 1
+    await checkpointer.close()
+    assert [c.seq for c in log.read().checkpoints] == [1]
