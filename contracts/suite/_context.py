@@ -122,7 +122,9 @@ class RunContext:
         except ValueError:
             return False
         if fact in GIVEN:
-            return self.mock is not None if fact is Fact.MOCK else self.identity(need) is not None
+            if fact is Fact.MOCK:  # given, but unusable when it could not be read
+                return self.mock is not None and self.facts.mock_error is None
+            return self.identity(need) is not None
         if fact is Fact.AUDITED_CALLS:
             return bool(self.audited_calls())
         if fact in (Fact.CITIZEN_LOOKUPS, Fact.CMND_LOOKUPS):

@@ -10,6 +10,10 @@ producer on its own when only a consumer was selected (``--only``). Three kinds 
 * *produced* by a check: what the audit checks, the report's environment table or the spec
   coverage read afterwards.
 
+``verify-ngsp`` runs on the same names and the same :class:`Facts` (given ``mock``; found
+``citizen``, ``absent``, ``person``), planned by the same ``_plan``: one vocabulary, so a check of
+either suite is selected, ordered and skipped alike.
+
 Personal data in here (a sampled person's name and birth date) stays in memory: nothing of
 :class:`Facts` is written into a report but the masked evidence the checks note.
 """
@@ -92,6 +96,7 @@ class Facts:
     # Caches, fetched on first use by whichever check asks: not facts to order by.
     grants: dict[str, dict[str, Any]] = field(default_factory=dict)  # identity → GET /api/v1/me
     trail: dict[str, dict[str, Any]] | None = None  # request id → audit record
+    ngsp_token: str | None = None  # verify-ngsp: the bearer token NGSP issued the suite
 
     def holds(self, fact: Fact) -> bool:
         """Whether a found or stored produced ``fact`` is there (not the given or derived ones)."""

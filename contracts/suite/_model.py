@@ -100,6 +100,9 @@ class RunReport:
     # Separate verdicts over one concern each, e.g. verify-ngsp's "readable by this gateway" and
     # "conforms to the QCVN 109 XSDs": a national side can pass one and fail the other.
     aspects: tuple[tuple[str, Concern], ...] = ()
+    # One-line warnings about the run itself, not any check's (an unreadable --mock-admin): the
+    # console prints them above the summary, the environment table carries them in the reports.
+    notices: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> list[CheckResult]:

@@ -21,14 +21,14 @@ import httpx
 
 from contracts.suite import checks as _checks  # noqa: F401 -- registers the checks, in order
 from contracts.suite._context import CheckFailed, CheckSkipped, RunContext, SuiteConfig
-from contracts.suite._facts import Fact, Facts
+from contracts.suite._facts import FOUND, Fact, Facts
 from contracts.suite._model import CheckResult, RunReport, Status, redact
 from contracts.suite._openapi import OpenApiContract
 from contracts.suite._plan import Step, plan, producers
 from contracts.suite._registry import CHECKS, Check
-from contracts.suite._targets import discover_targets
+from contracts.suite._targets import discover_targets, mock_unreadable
 
-__all__ = ["SUITE_VERSION", "open_clients", "run_check", "run_suite"]
+__all__ = ["SUITE_VERSION", "need_hints", "open_clients", "run_check", "run_steps", "run_suite"]
 
 SUITE_VERSION = "1.0.0"
 # Why a need is missing, for the skip reason: each names the fact, then where it comes from.
@@ -63,14 +63,27 @@ def run_suite(
         contract = contract or OpenApiContract.from_file()
         ctx = RunContext(config, contract, gateway, mock, facts=Facts(started_at=started))
         discover_targets(ctx)
-        report.results = _run_steps(ctx, steps, _hints(checks))
+        report.results = run_steps(ctx, steps, need_hints(checks, ctx.facts))
         report.environment = _environment(ctx)
+    if ctx.facts.mock_error:
+        report.notices.append(f"mock admin URL {mock_unreadable(ctx.facts.mock_error)}")
     report.finished_at = datetime.now(UTC)
     return report
 
 
-def _run_steps(ctx: RunContext, steps: list[Step], hints: Mapping[str, str]) -> list[CheckResult]:
-    """The selected checks' results; the helpers' outcomes go into the evidence of their users."""
+class _Running(Protocol):
+    current: CheckResult | None
+
+
+class _Planned(_Running, Protocol):
+    def has(self, need: str) -> bool: ...
+
+
+def run_steps(ctx: _Planned, steps: list[Step], hints: Mapping[str, str]) -> list[CheckResult]:
+    """The selected checks' results; the helpers' outcomes go into the evidence of their users.
+
+    Shared by both suites (gateway and NGSP): ``ctx.has`` says which facts are at hand.
+    """
     results: list[CheckResult] = []
     helpers: list[tuple[Check, CheckResult]] = []
     for step in steps:
@@ -96,19 +109,24 @@ def _helped_by(consumer: Check, helpers: list[tuple[Check, CheckResult]]) -> lis
     return lines
 
 
-def _hints(checks: Sequence[Check]) -> dict[str, str]:
-    """The skip reasons for every need: given and found ones, then each produced fact's makers."""
+def need_hints(checks: Sequence[Check], facts: Facts | None = None) -> dict[str, str]:
+    """The skip reasons for every need: given and found ones, then each produced fact's makers.
+
+    When the mock was given but could not be read, that cause replaces "needs mock": the tester
+    gave the option, and the reason must say what went wrong with it instead; the facts found
+    from the mock say it too, briefly.
+    """
     hints = dict(_NEED_HINTS)
+    if facts is not None and facts.mock_error:
+        hints[Fact.MOCK] = f"mock: the mock admin URL was {mock_unreadable(facts.mock_error)}"
+        for fact in FOUND:
+            hints[fact] += " (the mock admin URL given could not be read)"
     for fact in Fact:
         made_by = [c.check_id for c in producers(checks, fact)]
         if made_by and fact not in hints:
             shown = ", ".join(made_by[:3]) + (" …" if len(made_by) > 3 else "")
             hints[fact] = f"{fact}, which no check produced in this run (it comes from {shown})"
     return hints
-
-
-class _Running(Protocol):
-    current: CheckResult | None
 
 
 def run_check(
@@ -176,7 +194,9 @@ def _environment(ctx: RunContext) -> dict[str, str]:
     }
     if facts.spec_coverage:
         environment["spec coverage"] = facts.spec_coverage
-    if facts.mock_info:
+    if facts.mock_error:
+        environment["mock national side"] = mock_unreadable(facts.mock_error)
+    elif facts.mock_info:
         environment["mock national side"] = facts.mock_info
     return environment
 

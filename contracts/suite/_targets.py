@@ -15,8 +15,9 @@ import httpx
 
 from contracts.suite._context import RunContext
 from contracts.suite._facts import CitizenPool
+from contracts.suite._model import redact
 
-__all__ = ["absent_number", "discover_targets"]
+__all__ = ["absent_number", "discover_targets", "mock_error", "mock_unreadable"]
 
 _POOL_SIZE = 12
 _ABSENT_TRIES = 50
@@ -30,7 +31,18 @@ def discover_targets(ctx: RunContext) -> None:
     try:
         _from_mock(ctx, ctx.mock)
     except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
-        ctx.facts.mock_error = f"{type(exc).__name__}: {exc}"
+        ctx.facts.mock_error = mock_error(exc)
+
+
+def mock_error(exc: Exception) -> str:
+    """Why the mock could not be read, on one line, any citizen number in it masked."""
+    first_line = str(exc).strip().splitlines()[:1]
+    return redact(": ".join([type(exc).__name__, *first_line])[:200])
+
+
+def mock_unreadable(error: str) -> str:
+    """The one line a report and the console give when ``--mock-admin`` could not be read."""
+    return f"given but could not be read ({error})"
 
 
 def _sample(mock: httpx.Client, **params: Any) -> list[dict[str, Any]]:

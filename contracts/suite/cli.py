@@ -9,6 +9,7 @@ break was found, 2 bad usage, 3 no failure but a required check could not run (i
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -18,10 +19,11 @@ from rich.table import Table
 
 from contracts.suite._context import Credentials, SuiteConfig
 from contracts.suite._model import RunReport, Status
-from contracts.suite._registry import CHECKS
+from contracts.suite._registry import CHECKS, Check
 from contracts.suite._runner import run_suite
 from contracts.suite.diff import diff_openapi
 from contracts.suite.ngsp import NgspConfig, verify_ngsp
+from contracts.suite.ngsp._checks import NGSP_CHECKS
 from contracts.suite.reports import write_reports
 from contracts.wire import RequestSuffix
 
@@ -36,6 +38,10 @@ contract_app = typer.Typer(
 )
 _console = Console()
 _STYLE = {Status.PASSED: "green", Status.FAILED: "bold red", Status.SKIPPED: "yellow"}
+_ONLY_HELP = (
+    "Run only this check (repeatable), after the checks producing what it needs; "
+    "the report lists the selected ones."
+)
 
 
 def _credentials(value: str, option: str) -> Credentials:
@@ -105,19 +111,10 @@ def run(
             "seconds and off again (operations.maintenance-switch).",
         ),
     ] = None,
-    only: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--only",
-            help="Run only this check (repeatable), after the checks producing what it needs; "
-            "the report lists the selected ones.",
-        ),
-    ] = None,
+    only: Annotated[list[str] | None, typer.Option("--only", help=_ONLY_HELP)] = None,
 ) -> None:
     """Run every check against a deployment; write JUnit XML, Markdown and HTML reports."""
-    unknown = sorted(set(only or ()) - {c.check_id for c in CHECKS})
-    if unknown:
-        raise typer.BadParameter(f"no check with the id {', '.join(unknown)}", param_hint="--only")
+    _refuse_unknown(only, CHECKS)
     config = SuiteConfig(
         gateway_url=gateway.rstrip("/"),
         client=_credentials(client, "--client"),
@@ -140,6 +137,13 @@ def run(
     raise typer.Exit(exit_code(report))
 
 
+def _refuse_unknown(only: list[str] | None, checks: Sequence[Check]) -> None:
+    """A usage error (exit 2) naming every ``--only`` id the checklist does not hold."""
+    unknown = sorted(set(only or ()) - {c.check_id for c in checks})
+    if unknown:
+        raise typer.BadParameter(f"no check with the id {', '.join(unknown)}", param_hint="--only")
+
+
 def _print_report(report: RunReport) -> None:
     table = Table(title=f"LGSP contract suite {report.suite_version}: {report.target}")
     for column in ("concern", "check", "result", "reason"):
@@ -152,6 +156,8 @@ def _print_report(report: RunReport) -> None:
             result.message,
         )
     _console.print(table)
+    for notice in report.notices:
+        _console.print(notice, style="yellow", markup=False, highlight=False, soft_wrap=True)
     _console.print(report.summary())
     style = "bold green" if report.ready else "bold red"
     _console.print(f"[{style}]{report.verdict}[/]")
@@ -185,8 +191,10 @@ def verify_ngsp_command(
         ),
     ] = "",
     report_dir: Annotated[Path | None, typer.Option(help="Also write the reports here.")] = None,
+    only: Annotated[list[str] | None, typer.Option("--only", help=_ONLY_HELP)] = None,
 ) -> None:
     """Check an NGSP endpoint (the mock or a real one) against the XSDs and the token contract."""
+    _refuse_unknown(only, NGSP_CHECKS)
     config = NgspConfig(
         base_url=url.rstrip("/"),
         consumer_key=key,
@@ -198,7 +206,7 @@ def verify_ngsp_command(
         token_path=token_path,
         request_suffix=_suffix(request_suffix),
     )
-    report = verify_ngsp(config)
+    report = verify_ngsp(config, only=only or None)
     if report_dir is not None:
         for kind, path in write_reports(report, report_dir).items():
             _console.print(f"{kind:>8}: {path}")

@@ -23,6 +23,7 @@ from contracts.suite.checks.security import grants
 A = Concern.AUDIT
 RECORDS = "/api/v1/audit/records"
 SUBJECTS = "/api/v1/audit/subjects/{number}"
+SUBJECT_VIEW = "audit.subject_view"  # the operation the gateway records a view as
 _MAX_PAGES = 20
 
 
@@ -187,8 +188,36 @@ def subject_view_cmnd(ctx: RunContext) -> None:
         expect(roles <= {"subject", "None"}, f"under {label} the CMND look-up has roles {roles}")
 
 
+@check(
+    "audit.subject-view-audited",
+    A,
+    "Viewing a citizen's history is itself audited",
+    "After the auditor views GET /api/v1/audit/subjects/{number}, a second view of that "
+    "number lists a record of operation audit.subject_view with the first view's request "
+    "id: reading someone's history is processing of their data, so a gateway answering the "
+    "view without recording it fails.",
+    phase=Phase.AUDIT,  # with the other auditor calls, before the reviews judge every answer
+    needs=(Fact.AUDITOR, Fact.CITIZEN),
+)
+def subject_view_audited(ctx: RunContext) -> None:
+    number = str(ctx.facts.citizen)
+    viewed, _ = _view(ctx, number)
+    _, records = _view(ctx, number)
+    record = next((r for r in records if str(r.get("request_id")) == viewed), None)
+    expect(record is not None, f"the view {viewed} is not in the citizen's trail: not audited")
+    operation = record.get("operation") if record is not None else None
+    ctx.note(f"{viewed}: recorded as {operation}")
+    expect(operation == SUBJECT_VIEW, f"the view {viewed} is recorded as {operation!r}")
+
+
 def _listed(ctx: RunContext, number: str) -> dict[str, str | None]:
     """The request ids the subject view lists for ``number``, with the role each record gives."""
+    _, records = _view(ctx, number)
+    return {str(r.get("request_id")): (r.get("disclosed") or {}).get("role") for r in records}
+
+
+def _view(ctx: RunContext, number: str) -> tuple[str, list[dict[str, Any]]]:
+    """One auditor's view of ``number``: its request id and the records it lists."""
     response = ctx.call(
         "GET",
         f"/api/v1/audit/subjects/{number}",
@@ -198,7 +227,5 @@ def _listed(ctx: RunContext, number: str) -> dict[str, str | None]:
         params={"limit": 1000},
     )
     expect(response.status_code == 200, f"subject view answered {response.status_code}")
-    return {
-        str(r.get("request_id")): (r.get("disclosed") or {}).get("role")
-        for r in response.json().get("records", [])
-    }
+    records: list[dict[str, Any]] = response.json().get("records", [])
+    return ctx.exchanges[-1].request_id, records

@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from contextlib import ExitStack
 from datetime import UTC, datetime
 
 import httpx
 
 from contracts.suite._model import Concern, RunReport
-from contracts.suite._runner import SUITE_VERSION, open_clients, run_check
-from contracts.suite._targets import absent_number
+from contracts.suite._plan import plan
+from contracts.suite._registry import Check
+from contracts.suite._runner import SUITE_VERSION, need_hints, open_clients, run_steps
+from contracts.suite._targets import absent_number, mock_error, mock_unreadable
 from contracts.suite.ngsp import _readable  # noqa: F401 - registers the readability checks
 from contracts.suite.ngsp._checks import NGSP_CHECKS, NgspConfig, NgspContext
 
 __all__ = ["NgspConfig", "verify_ngsp"]
 
 
-def verify_ngsp(config: NgspConfig, *, transport: httpx.BaseTransport | None = None) -> RunReport:
-    """Run every NGSP check; citizens come from ``config`` or the mock's sample."""
+def verify_ngsp(
+    config: NgspConfig,
+    *,
+    transport: httpx.BaseTransport | None = None,
+    only: Collection[str] | None = None,
+    checks: Sequence[Check] = NGSP_CHECKS,
+) -> RunReport:
+    """Run the NGSP checks (those in ``only``, after their producers, when given); citizens
+    come from ``config`` or the mock's sample. Planned and skipped as the gateway suite is."""
+    steps = plan(checks, only)
     report = RunReport(
         SUITE_VERSION,
         config.base_url,
@@ -35,8 +46,7 @@ def verify_ngsp(config: NgspConfig, *, transport: httpx.BaseTransport | None = N
         )
         ctx = NgspContext(config, http, mock)
         _targets(ctx)
-        for item in NGSP_CHECKS:
-            report.results.append(run_check(ctx, item, lambda need: _available(ctx, need)))
+        report.results = run_steps(ctx, steps, need_hints(checks, ctx.facts))
     report.environment = {
         "NGSP URL": config.base_url,
         "SOAP path / token path": f"{config.population_path} / {config.token_path}",
@@ -45,21 +55,31 @@ def verify_ngsp(config: NgspConfig, *, transport: httpx.BaseTransport | None = N
         "mock admin URL": config.mock_admin_url or "not given",
         "suite version": SUITE_VERSION,
     }
+    if ctx.facts.mock_error:
+        report.environment["mock national side"] = mock_unreadable(ctx.facts.mock_error)
+        report.notices.append(f"mock admin URL {mock_unreadable(ctx.facts.mock_error)}")
     report.finished_at = datetime.now(UTC)
     return report
 
 
-def _available(ctx: NgspContext, need: str) -> bool:
-    return ctx.mock is not None if need == "mock" else ctx.facts.get(need) is not None
-
-
 def _targets(ctx: NgspContext) -> None:
-    ctx.facts.update(citizen=ctx.config.citizen, absent=ctx.config.absent_citizen)
+    """The ``citizen``, ``absent`` and ``person`` facts; a mock that cannot be read is noted
+    (``mock_error``) so the checks needing it are skipped naming that cause."""
+    facts = ctx.facts
+    facts.citizen, facts.absent = ctx.config.citizen, ctx.config.absent_citizen
     if ctx.mock is None:
         return
-    people = ctx.mock.get("/__admin/citizens/sample", params={"n": 1}).json()
+    try:
+        _from_mock(ctx, ctx.mock)
+    except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
+        facts.mock_error = mock_error(exc)
+
+
+def _from_mock(ctx: NgspContext, mock: httpx.Client) -> None:
+    facts = ctx.facts
+    people = mock.get("/__admin/citizens/sample", params={"n": 1}).json()
     if people:
-        ctx.facts["person"] = people[0]
-        ctx.facts["citizen"] = ctx.facts["citizen"] or people[0]["personal_id"]
-    if ctx.facts["absent"] is None and ctx.facts["citizen"]:
-        ctx.facts["absent"] = absent_number(ctx.mock, str(ctx.facts["citizen"]))
+        facts.person = people[0]
+        facts.citizen = facts.citizen or str(people[0]["personal_id"])
+    if facts.absent is None and facts.citizen:
+        facts.absent = absent_number(mock, facts.citizen)

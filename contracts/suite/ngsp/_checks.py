@@ -18,6 +18,7 @@ from lxml import etree
 
 from contracts import wire
 from contracts.suite._context import CheckFailed, expect
+from contracts.suite._facts import Fact, Facts
 from contracts.suite._model import CheckResult, Concern, Exchange, redact
 from contracts.suite._registry import Checklist
 from contracts.suite.ngsp._soap import (
@@ -61,12 +62,25 @@ class NgspConfig:
 
 @dataclass
 class NgspContext:
+    """One ``verify-ngsp`` run: the gateway suite's typed :class:`Facts`, of which it uses the
+    given ``mock`` and the found ``citizen``, ``absent`` and ``person`` (and the token cache)."""
+
     config: NgspConfig
     http: httpx.Client
     mock: httpx.Client | None
     current: CheckResult | None = None
-    facts: dict[str, Any] = field(default_factory=dict)
+    facts: Facts = field(default_factory=Facts)
     exchanges: list[Exchange] = field(default_factory=list)
+
+    def has(self, need: str) -> bool:
+        """Whether ``need`` is at hand: the mock when given and readable, else a found fact."""
+        try:
+            fact = Fact(need)
+        except ValueError:
+            return False
+        if fact is Fact.MOCK:
+            return self.mock is not None and self.facts.mock_error is None
+        return self.facts.holds(fact)
 
     def note(self, text: str) -> None:
         if self.current is not None:
@@ -91,12 +105,11 @@ class NgspContext:
         return response
 
     def token(self, *, fresh: bool = False) -> str:
-        if fresh or "token" not in self.facts:
+        if fresh or self.facts.ngsp_token is None:
             response = self.request_token()
             expect(response.status_code == 200, f"token endpoint answered {response.status_code}")
-            self.facts["token"] = str(response.json()["access_token"])
-        token: str = self.facts["token"]
-        return token
+            self.facts.ngsp_token = str(response.json()["access_token"])
+        return self.facts.ngsp_token
 
     def request_token(
         self, secret: str | None = None, grant: str = "client_credentials"
@@ -133,16 +146,18 @@ def valid_answer(ctx: NgspContext, response: httpx.Response, status: int = 200) 
     return root
 
 
-def subject_of(ctx: NgspContext, key: str = "citizen") -> Subject:
-    return Subject(str(ctx.facts[key]))
+def subject_of(ctx: NgspContext, fact: Fact = Fact.CITIZEN) -> Subject:
+    """The citizen (or, with ``Fact.ABSENT``, the number nobody holds) as a request subject."""
+    number = ctx.facts.absent if fact is Fact.ABSENT else ctx.facts.citizen
+    return Subject(str(number))
 
 
 def verify_subject(ctx: NgspContext) -> Subject:
     """The sampled citizen's own name and birth date (with the mock), else placeholders."""
-    person: dict[str, Any] = ctx.facts.get("person") or {}
+    person: dict[str, Any] = ctx.facts.person or {}
     birth = str(person.get("date_of_birth") or "1990").replace("-", "")
     full_name = str(person.get("full_name") or "NGUYEN VAN A")
-    return Subject(str(ctx.facts["citizen"]), full_name, birth)
+    return Subject(str(ctx.facts.citizen), full_name, birth)
 
 
 @check(
@@ -160,7 +175,7 @@ def token(ctx: NgspContext) -> None:
     expect(str(body.get("token_type")).lower() == "bearer", "token_type is not Bearer")
     expect(isinstance(body.get("expires_in"), int) and body["expires_in"] > 0, "bad expires_in")
     expect(isinstance(body.get("scope"), str), "no scope")
-    ctx.facts["token"] = body["access_token"]
+    ctx.facts.ngsp_token = str(body["access_token"])
 
 
 @check(
@@ -194,7 +209,7 @@ def _expect_refused(response: httpx.Response) -> None:
     Concern.SECURITY,
     "Unknown tokens are refused",
     "A SOAP call with a bearer token NGSP never issued answers 401 with WSO2 fault 900901.",
-    needs=("citizen",),
+    needs=(Fact.CITIZEN,),
 )
 def invalid_token(ctx: NgspContext) -> None:
     forged = "00000000-0000-4000-8000-000000000000"
@@ -207,7 +222,7 @@ def invalid_token(ctx: NgspContext) -> None:
     "Expired tokens are refused",
     "After every token is expired (mock admin), a SOAP call with the old token answers 401 "
     "with WSO2 fault 900901.",
-    needs=("citizen", "mock"),
+    needs=(Fact.CITIZEN, Fact.MOCK),
     required=False,
 )
 def expired_token(ctx: NgspContext) -> None:
@@ -227,13 +242,13 @@ def expired_token(ctx: NgspContext) -> None:
     "TraCuuThongTinCongDan answers a valid CongdanCollection",
     "A look-up of a known citizen validates against the XSDs and holds one CongDan with the "
     "SoDinhDanh asked for.",
-    needs=("citizen",),
+    needs=(Fact.CITIZEN,),
 )
 def lookup(ctx: NgspContext) -> None:
     root = valid_answer(ctx, ctx.soap(LOOKUP, subject_of(ctx)))
     numbers = root.findall(f".//{{{DC}}}CongDan/{{{DC}}}SoDinhDanh")
     expect(len(numbers) == 1, f"{len(numbers)} CongDan in the answer, expected 1")
-    expect(numbers[0].text == ctx.facts["citizen"], "the CongDan is not the citizen asked for")
+    expect(numbers[0].text == ctx.facts.citizen, "the CongDan is not the citizen asked for")
 
 
 @check(
@@ -241,10 +256,10 @@ def lookup(ctx: NgspContext) -> None:
     Concern.DATA_CONTRACT,
     "An unknown citizen is an empty collection, not a fault",
     "A look-up of a number nobody holds answers a valid CongdanCollection with no CongDan.",
-    needs=("absent",),
+    needs=(Fact.ABSENT,),
 )
 def lookup_not_found(ctx: NgspContext) -> None:
-    root = valid_answer(ctx, ctx.soap(LOOKUP, subject_of(ctx, "absent")))
+    root = valid_answer(ctx, ctx.soap(LOOKUP, subject_of(ctx, Fact.ABSENT)))
     expect(root.find(f".//{{{DC}}}CongdanCollection") is not None, "no CongdanCollection")
     expect(not root.findall(f".//{{{DC}}}CongDan"), "an unknown number returned a CongDan")
 
@@ -255,10 +270,10 @@ def lookup_not_found(ctx: NgspContext) -> None:
     "XacThucThongTinCongDan answers a valid TonTai",
     "A verification answers a valid KetQuaXacThucResponse; with the mock, the sampled citizen's "
     "own name and birth date give TonTai true.",
-    needs=("citizen",),
+    needs=(Fact.CITIZEN,),
 )
 def verify(ctx: NgspContext) -> None:
-    person: dict[str, Any] = ctx.facts.get("person") or {}
+    person = ctx.facts.person or {}
     root = valid_answer(ctx, ctx.soap(VERIFY, verify_subject(ctx)))
     found = root.find(f".//{{{DC}}}TonTai")
     expect(found is not None, "no TonTai in the answer")
@@ -274,14 +289,14 @@ def verify(ctx: NgspContext) -> None:
     "CungCapThongTinHoGiaDinh answers a valid HoGiaDinh",
     "The household of a known citizen validates against the XSDs with SoThanhVien ≥ 1; of an "
     "unknown number, SoThanhVien 0.",
-    needs=("citizen",),
+    needs=(Fact.CITIZEN,),
 )
 def household(ctx: NgspContext) -> None:
     root = valid_answer(ctx, ctx.soap(HOUSEHOLD, subject_of(ctx)))
     found = root.find(f".//{{{DC}}}HoGiaDinh")
     expect(found is not None and int(found.get("SoThanhVien", "0")) >= 1, "no household members")
-    if ctx.facts.get("absent"):
-        root = valid_answer(ctx, ctx.soap(HOUSEHOLD, subject_of(ctx, "absent")))
+    if ctx.facts.absent:
+        root = valid_answer(ctx, ctx.soap(HOUSEHOLD, subject_of(ctx, Fact.ABSENT)))
         found = root.find(f".//{{{DC}}}HoGiaDinh")
         expect(found is not None and found.get("SoThanhVien") == "0", "unknown number has members")
 

@@ -11,6 +11,7 @@ import httpx
 
 from contracts import wire
 from contracts.suite._context import CheckFailed, expect
+from contracts.suite._facts import Fact
 from contracts.suite._model import Concern
 from contracts.suite.ngsp._checks import (
     HOUSEHOLD,
@@ -43,15 +44,15 @@ def _unreadable(exc: Exception) -> CheckFailed:
     "The gateway reads look-up answers",
     "The adapter's codec reads the look-up of a known citizen as that citizen, and of an unknown "
     "number as not found (any envelope shape the codec accepts).",
-    needs=("citizen",),
+    needs=(Fact.CITIZEN,),
 )
 def readable_lookup(ctx: NgspContext) -> None:
-    number = str(ctx.facts["citizen"])
+    number = str(ctx.facts.citizen)
     try:
         found = wire.parse_lookup(_ok(ctx.soap(LOOKUP, subject_of(ctx))), number)
-        absent = ctx.facts.get("absent")
+        absent = ctx.facts.absent
         if absent:
-            answer = _ok(ctx.soap(LOOKUP, subject_of(ctx, "absent")))
+            answer = _ok(ctx.soap(LOOKUP, subject_of(ctx, Fact.ABSENT)))
             expect(wire.parse_lookup(answer, str(absent)) is None, "an unknown number was found")
     except (wire.WireError, wire.WireFault) as exc:
         raise _unreadable(exc) from exc
@@ -63,14 +64,14 @@ def readable_lookup(ctx: NgspContext) -> None:
     R,
     "The gateway reads verification answers",
     "The adapter's codec reads TonTai; with the mock, the sampled citizen's own details read true.",
-    needs=("citizen",),
+    needs=(Fact.CITIZEN,),
 )
 def readable_verify(ctx: NgspContext) -> None:
     try:
         exists = wire.parse_verify(_ok(ctx.soap(VERIFY, verify_subject(ctx))))
     except (wire.WireError, wire.WireFault) as exc:
         raise _unreadable(exc) from exc
-    if ctx.facts.get("person"):
+    if ctx.facts.person:
         expect(exists, "the citizen's own details read as not verified")
 
 
@@ -79,10 +80,10 @@ def readable_verify(ctx: NgspContext) -> None:
     R,
     "The gateway reads household answers",
     "The adapter's codec reads the household of a known citizen, holding that citizen.",
-    needs=("citizen",),
+    needs=(Fact.CITIZEN,),
 )
 def readable_household(ctx: NgspContext) -> None:
-    number = str(ctx.facts["citizen"])
+    number = str(ctx.facts.citizen)
     try:
         found = wire.parse_household(_ok(ctx.soap(HOUSEHOLD, subject_of(ctx))), number)
     except (wire.WireError, wire.WireFault) as exc:
@@ -113,7 +114,7 @@ def readable_fault(ctx: NgspContext) -> None:
     "The gateway reads addresses of both administrative eras",
     "With the mock serving 2021 and then 2025 address codes (data_era), the codec reads the "
     "same citizen's address in each era with names and the other era's codes.",
-    needs=("citizen", "mock"),
+    needs=(Fact.CITIZEN, Fact.MOCK),
     required=False,
 )
 def readable_eras(ctx: NgspContext) -> None:
@@ -132,9 +133,7 @@ def _address_era(ctx: NgspContext, era: str) -> str | None:
     switched = ctx.mock.patch("/__admin/config", json={"data_era": era})
     expect(switched.status_code == 200, f"the mock could not switch to data_era {era}")
     try:
-        citizen = wire.parse_lookup(
-            _ok(ctx.soap(LOOKUP, subject_of(ctx))), str(ctx.facts["citizen"])
-        )
+        citizen = wire.parse_lookup(_ok(ctx.soap(LOOKUP, subject_of(ctx))), str(ctx.facts.citizen))
     except (wire.WireError, wire.WireFault) as exc:
         raise _unreadable(exc) from exc
     address = None if citizen is None else citizen.permanent_address

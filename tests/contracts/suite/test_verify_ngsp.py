@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from contracts.suite import NGSP_CHECKS, NgspConfig, Status, verify_ngsp
+from contracts.suite._registry import Checklist
 from gateway.cli import app
 from tests.contracts.suite.conftest import Deployment
 
@@ -100,3 +101,16 @@ def test_a_bare_style_mock_is_readable_but_outside_the_schemas(healthy: Deployme
         "conforms to the QCVN 109 XSDs": "failed",
     }
     assert "Conforms to the QCVN 109 XSDs: failed." in report.summary()
+
+
+def test_every_check_passes_listed_reversed(healthy: Deployment) -> None:
+    """The order the checks are listed in changes no verdict (issue 19)."""
+    report = verify_ngsp(config(healthy), checks=Checklist(reversed(NGSP_CHECKS)))
+    assert [r.check_id for r in report.results] == [c.check_id for c in reversed(NGSP_CHECKS)]
+    assert {r.check_id: r.message for r in report.results if r.status is not Status.PASSED} == {}
+
+
+@pytest.mark.parametrize("check_id", [c.check_id for c in NGSP_CHECKS])
+def test_every_check_passes_selected_alone(healthy: Deployment, check_id: str) -> None:
+    [result] = verify_ngsp(config(healthy), only={check_id}).results
+    assert (result.check_id, result.status, result.message) == (check_id, Status.PASSED, "ok")
