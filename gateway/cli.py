@@ -25,7 +25,7 @@ from fastapi import FastAPI
 from contracts.admin_eras.cli import admin_units_app
 from contracts.suite.cli import contract_app
 from gateway.audit.cli import audit_app
-from gateway.cli_errors import run
+from gateway.cli_errors import debug_requested, run
 from gateway.jobs.cli import jobs_app, verify_batch
 from gateway.logs import configure_logging
 from gateway.observability.cli import maintenance_app
@@ -63,7 +63,7 @@ def _root(
     # A command's own output is stdout (often --json, piped); the log lines the stores it opens
     # may write go to stderr, warnings and worse only unless --debug. `serve` and `dev` configure
     # logging again from their settings.
-    configure_logging("debug" if debug else "warning")
+    configure_logging("debug" if debug or debug_requested(sys.argv) else "warning")
 
 
 def _settings_or_exit(**overrides: object) -> Settings:
