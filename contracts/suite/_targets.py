@@ -17,7 +17,7 @@ from contracts.suite._context import RunContext
 from contracts.suite._facts import CitizenPool
 from contracts.suite._model import redact
 
-__all__ = ["absent_number", "discover_targets", "mock_error", "mock_unreadable"]
+__all__ = ["absent_number", "citizen_record", "discover_targets", "mock_error", "mock_unreadable"]
 
 _POOL_SIZE = 12
 _ABSENT_TRIES = 50
@@ -52,6 +52,16 @@ def _sample(mock: httpx.Client, **params: Any) -> list[dict[str, Any]]:
     return people
 
 
+def citizen_record(mock: httpx.Client, number: str) -> dict[str, Any] | None:
+    """The mock's whole record of ``number``, or None when the mock does not hold it."""
+    response = mock.get(f"/__admin/citizens/{number}")
+    if response.status_code == 404:
+        return None
+    response.raise_for_status()
+    record: dict[str, Any] = response.json()
+    return record
+
+
 def _from_mock(ctx: RunContext, mock: httpx.Client) -> None:
     facts = ctx.facts
     info = mock.get("/__admin").json()
@@ -59,16 +69,17 @@ def _from_mock(ctx: RunContext, mock: httpx.Client) -> None:
         f"{key} {info[key]}" for key in ("dialect", "population_size", "seed") if key in info
     )
     people = _sample(mock, n=_POOL_SIZE + 1, year_only="false")
-    person = people[0]
-    facts.person = person
     if facts.citizen is None:
-        facts.citizen = str(person["personal_id"])
+        facts.person = people[0]
+        facts.citizen = str(people[0]["personal_id"])
+    else:  # the tester's citizen: its own details, never a sampled stranger's
+        facts.person = citizen_record(mock, facts.citizen)
     facts.pool = CitizenPool([str(p["personal_id"]) for p in people[1:]])
     with_cmnd = _sample(mock, n=1, with_cmnd="true")
     facts.cmnd = str(with_cmnd[0]["cmnd"]) if with_cmnd else None
     facts.cmnd_holder = str(with_cmnd[0]["personal_id"]) if with_cmnd else None
     if facts.absent is None:
-        facts.absent = absent_number(mock, str(person["personal_id"]))
+        facts.absent = absent_number(mock, facts.citizen)
 
 
 def absent_number(mock: httpx.Client, known: str) -> str | None:

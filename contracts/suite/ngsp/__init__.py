@@ -12,7 +12,7 @@ from contracts.suite._model import Concern, RunReport
 from contracts.suite._plan import plan
 from contracts.suite._registry import Check
 from contracts.suite._runner import SUITE_VERSION, need_hints, open_clients, run_steps
-from contracts.suite._targets import absent_number, mock_error, mock_unreadable
+from contracts.suite._targets import absent_number, citizen_record, mock_error, mock_unreadable
 from contracts.suite.ngsp import _readable  # noqa: F401 - registers the readability checks
 from contracts.suite.ngsp._checks import NGSP_CHECKS, NgspConfig, NgspContext
 
@@ -77,9 +77,10 @@ def _targets(ctx: NgspContext) -> None:
 
 def _from_mock(ctx: NgspContext, mock: httpx.Client) -> None:
     facts = ctx.facts
-    people = mock.get("/__admin/citizens/sample", params={"n": 1}).json()
-    if people:
+    if facts.citizen is not None:  # the tester's citizen: its own details, not a stranger's
+        facts.person = citizen_record(mock, facts.citizen)
+    elif people := mock.get("/__admin/citizens/sample", params={"n": 1}).json():
         facts.person = people[0]
-        facts.citizen = facts.citizen or str(people[0]["personal_id"])
+        facts.citizen = str(people[0]["personal_id"])
     if facts.absent is None and facts.citizen:
         facts.absent = absent_number(mock, facts.citizen)

@@ -162,3 +162,18 @@ def test_without_mock_admin_the_fault_scenarios_are_skipped_not_failed(healthy: 
     assert statuses["data.lookup-cmnd"] is Status.SKIPPED
     assert {r.check_id: r.message for r in report.failed} == {}
     assert report.verdict == "READY FOR GO-LIVE"
+
+
+def test_a_citizen_given_by_the_tester_is_verified_with_its_own_details(
+    healthy: Deployment,
+) -> None:
+    """``--citizen`` with ``--mock-admin``: the details typed are that citizen's, not those of a
+    sampled stranger (whose birth year would not match)."""
+    with httpx.Client(base_url=healthy.mock_url) as mock:
+        people = mock.get("/__admin/citizens/sample", params={"n": 40}).json()
+    by_year = {str(p["date_of_birth"])[:4]: str(p["personal_id"]) for p in people}
+    assert len(by_year) >= 3, "the sample spans several birth years"
+    for citizen in list(by_year.values())[:3]:
+        report = run_suite(healthy.config(citizen=citizen), only={"data.verify"})
+        [result] = [r for r in report.results if r.check_id == "data.verify"]
+        assert result.status is Status.PASSED, result.message
