@@ -39,6 +39,12 @@ _OWN_ERROR_FORMATS = ("/oauth2/", "/readyz")
 API_WIDE_PROBLEMS = frozenset({400, 401, 403, 404, 413, 422, 429, 431, 503})
 
 
+# Facts read off the calls the run made so far (RunContext._observed), not stored in Facts.
+_OBSERVED = frozenset(
+    {Fact.AUDITED_CALLS, Fact.PROBLEM_ANSWERS, Fact.CITIZEN_LOOKUPS, Fact.CMND_LOOKUPS}
+)
+
+
 class CheckFailed(Exception):
     """A check's expectation did not hold; the message is the report's one-line reason."""
 
@@ -125,12 +131,16 @@ class RunContext:
             if fact is Fact.MOCK:  # given, but unusable when it could not be read
                 return self.mock is not None and self.facts.mock_error is None
             return self.identity(need) is not None
+        return self._observed(fact) if fact in _OBSERVED else self.facts.holds(fact)
+
+    def _observed(self, fact: Fact) -> bool:
+        """The facts read off the run's own calls rather than stored."""
         if fact is Fact.AUDITED_CALLS:
             return bool(self.audited_calls())
-        if fact in (Fact.CITIZEN_LOOKUPS, Fact.CMND_LOOKUPS):
-            number = self.facts.citizen if fact is Fact.CITIZEN_LOOKUPS else self.facts.cmnd
-            return number is not None and bool(self.audited_calls(f"/api/v1/citizens/{number}"))
-        return self.facts.holds(fact)
+        if fact is Fact.PROBLEM_ANSWERS:
+            return any(exchange.status >= 400 for exchange in self.exchanges)
+        number = self.facts.citizen if fact is Fact.CITIZEN_LOOKUPS else self.facts.cmnd
+        return number is not None and bool(self.audited_calls(f"/api/v1/citizens/{number}"))
 
     def audited_calls(self, path: str | None = None) -> list[Exchange]:
         """The run's calls the gateway must have audited (to ``path`` only, when given)."""

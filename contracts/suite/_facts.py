@@ -44,6 +44,7 @@ class Fact(StrEnum):
     READINESS = "readiness"
     GATEWAY_VERSION = "gateway-version"
     AUDITED_CALLS = "audited-calls"
+    PROBLEM_ANSWERS = "problem-answers"
     CITIZEN_LOOKUPS = "citizen-lookups"
     CMND_LOOKUPS = "cmnd-lookups"
     ATTEMPTS = "attempts"

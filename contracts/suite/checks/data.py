@@ -26,6 +26,7 @@ JOB_WAIT_S = 60.0  # three rows at the default 20 rows/s take well under a secon
 RESULT_HEADER = ["row", "number", "outcome", "reason"]
 AUDITED = (Fact.AUDITED_CALLS,)  # what a check making data calls leaves for the audit checks
 LOOKS_UP = (Fact.AUDITED_CALLS, Fact.CITIZEN_LOOKUPS)  # ... when it looks the citizen up
+REFUSED = (Fact.AUDITED_CALLS, Fact.PROBLEM_ANSWERS)  # ... when its calls are answered problems
 
 
 def data_call(
@@ -145,7 +146,7 @@ def household(ctx: RunContext) -> None:
     "A well-formed number that the population database does not hold answers 404 "
     "citizen_not_found from layer population-db.",
     needs=(Fact.ABSENT,),
-    produces=AUDITED,
+    produces=REFUSED,
 )
 def not_found(ctx: RunContext) -> None:
     path = f"/api/v1/citizens/{ctx.facts.absent}"
@@ -160,7 +161,7 @@ def not_found(ctx: RunContext) -> None:
     "Malformed numbers are refused before the national side",
     "Numbers of the wrong length, with non-digits, or with an unknown province code answer 422 "
     "number_length / number_not_digits / unknown_province.",
-    produces=AUDITED,
+    produces=REFUSED,
 )
 def invalid_number(ctx: RunContext) -> None:
     for number, code in (

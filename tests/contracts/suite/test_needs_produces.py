@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from contracts.suite import CHECKS, Credentials, Status, SuiteConfig, run_suite
-from contracts.suite._context import RunContext
+from contracts.suite._context import CheckSkipped, RunContext
 from contracts.suite._facts import FOUND, GIVEN, CitizenPool, Fact
 from contracts.suite._model import Concern
 from contracts.suite._plan import plan, producers
@@ -159,3 +159,16 @@ def test_a_need_that_is_no_fact_is_a_skip_naming_it() -> None:
     report = run_suite(OFFLINE, checks=odd, transport=httpx.MockTransport(_unreachable))
     [result] = report.results
     assert (result.status, result.message) == (Status.SKIPPED, "needs moon-phase")
+
+
+@pytest.mark.parametrize(
+    "check_id", ["data.response-schemas", "data.problem-details", "data.request-id-echo"]
+)
+def test_a_review_with_no_answer_to_judge_is_skipped_never_passed(check_id: str) -> None:
+    """A review judges the run's answers; with none (or, for problems, no error) it cannot pass."""
+    [review] = [c for c in CHECKS if c.check_id == check_id]
+    assert review.needs, "selected alone, a producer must run first to give it answers"
+    with httpx.Client(transport=httpx.MockTransport(_unreachable)) as client:
+        ctx = RunContext(OFFLINE, None, client, None)  # type: ignore[arg-type]  # never read
+        with pytest.raises(CheckSkipped, match="no answer"):
+            review.run(ctx)
