@@ -35,6 +35,7 @@ class Checkpointer:
         *,
         every_records: int = 1000,
         every_s: float = 10.0,
+        close_timeout_s: float = 10.0,
     ) -> None:
         if every_records < 1 or every_s <= 0:
             raise AuditConfigError("checkpoints need every_records >= 1 and every_s > 0")
@@ -42,6 +43,7 @@ class Checkpointer:
         self._signer = signer
         self._every_records = every_records
         self._every_s = every_s
+        self._close_timeout_s = close_timeout_s
         self._writer_id = ""
         self._head: ChainHead | None = None
         self._start_head = GENESIS
@@ -72,14 +74,26 @@ class Checkpointer:
 
         The timer is told to stop, not cancelled: a checkpoint it is writing finishes (its
         thread would finish anyway), so the shutdown never signs that same head a second time.
+        A checkpoint directory that does not answer within ``close_timeout_s`` is given up on,
+        with an error line, rather than holding the shutdown.
         """
         task, self._task = self._task, None
         if task is None:
             return
         self._closing = True
         self._due.set()
-        await task
-        await self._sign_if_moved()
+        try:
+            async with asyncio.timeout(self._close_timeout_s):
+                await task
+                await self._sign_if_moved()
+        except TimeoutError:  # a stuck checkpoint directory must not hold the shutdown forever
+            task.cancel()
+            _log.error(
+                "audit_checkpoint_stuck",
+                writer_id=self._writer_id,
+                detail=f"the checkpoint directory did not answer in {self._close_timeout_s:g} s; "
+                "the chain's tail stays unsigned (verify reports it as not yet signed)",
+            )
 
     async def _loop(self) -> None:
         while not self._closing:

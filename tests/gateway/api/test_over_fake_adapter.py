@@ -7,9 +7,11 @@ the ``CallContext`` the adapter receives must carry what the request said.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from typing import Any
 
+import httpx
 import pytest
 
 from adapters import ngsp
@@ -138,19 +140,35 @@ async def test_no_such_record_is_404_audited_as_not_found(
 async def test_the_audit_record_is_committed_before_the_answer(
     faked: Faked, operation: str
 ) -> None:
-    """While the national side answers, nothing is recorded; once the portal has the answer, the
-    trail holds its record already, without waiting for anything."""
+    """While the national side answers, nothing is recorded; when the answer's first byte leaves
+    the app (``http.response.start``, seen by an ASGI layer outside it), the record is there.
+
+    Reading the trail after the client returns would not do: the ASGI transport waits for the
+    app to finish, background work after the answer included.
+    """
     faked.ngsp.add(CITIZEN, HOUSEHOLD)
     during: list[list[AuditRecord]] = []
+    at_answer: list[list[AuditRecord]] = []
 
     async def look_at_the_trail(_call: FakeCall) -> None:
         during.append(await audit_records(faked, "in-order-1"))
 
+    async def watching(scope: Any, receive: Any, send: Any) -> None:
+        async def send_watched(message: Any) -> None:
+            if message["type"] == "http.response.start" and scope["path"].startswith("/api/"):
+                at_answer.append(await audit_records(faked, "in-order-1"))
+            await send(message)
+
+        await faked.app(scope, receive, send_watched)
+
     faked.ngsp.on_call = look_at_the_trail
-    response = await call(faked, operation, **{"X-Request-ID": "in-order-1"})
+    transport = httpx.ASGITransport(app=watching)
+    async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
+        watched = dataclasses.replace(faked, gateway=client)
+        response = await call(watched, operation, **{"X-Request-ID": "in-order-1"})
     assert response.status_code == 200, response.text
     assert during == [[]]
-    (record,) = await audit_records(faked, "in-order-1")
+    [[record]] = at_answer
     assert record.operation == operation
     assert record.outcome in {"success", "mismatch"}
 

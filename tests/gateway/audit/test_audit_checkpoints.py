@@ -15,6 +15,7 @@ from pathlib import Path
 
 import orjson
 import pytest
+from structlog.testing import capture_logs
 from typer.testing import CliRunner
 
 from gateway.audit import (
@@ -226,8 +227,10 @@ async def test_the_gateway_signs_its_head_at_shutdown(settings: Settings) -> Non
 class _SlowLog(CheckpointLog):
     """A checkpoint directory on a slow disk: each append takes a while in its thread."""
 
+    delay_s = 0.2
+
     def append(self, checkpoint: Checkpoint) -> None:
-        time.sleep(0.2)
+        time.sleep(self.delay_s)
         super().append(checkpoint)
 
 
@@ -243,3 +246,16 @@ async def test_a_shutdown_during_a_signing_does_not_sign_the_same_head_twice(
     await asyncio.sleep(0.05)  # the timer has woken and is writing head 1
     await checkpointer.close()
     assert [c.seq for c in log.read().checkpoints] == [1]
+
+
+async def test_a_stuck_checkpoint_directory_does_not_hold_the_shutdown(tmp_path: Path) -> None:
+    log = _SlowLog(tmp_path / "stuck")
+    log.delay_s = 2.0
+    checkpointer = Checkpointer(log, SIGNER, every_records=1, every_s=60, close_timeout_s=0.2)
+    checkpointer.begin(WRITER, GENESIS)
+    checkpointer.committed(ChainHead(1, "a" * 64))
+    await asyncio.sleep(0.05)  # the timer is writing head 1, and the directory hangs
+    with capture_logs() as logs:
+        await checkpointer.close()
+    assert not log.path.exists(), "close returned while the append was still hanging"
+    assert [e["event"] for e in logs] == ["audit_checkpoint_stuck"]
