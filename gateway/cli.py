@@ -60,10 +60,6 @@ def _root(
     ] = False,
 ) -> None:
     """LGSP population-data gateway."""
-    # A command's own output is stdout (often --json, piped); the log lines the stores it opens
-    # may write go to stderr, warnings and worse only unless --debug. `serve` and `dev` configure
-    # logging again from their settings.
-    configure_logging("debug" if debug or debug_requested(sys.argv) else "warning")
 
 
 def _settings_or_exit(**overrides: object) -> Settings:
@@ -221,8 +217,17 @@ def _mount_optional() -> None:
 _mount_optional()
 
 
+def configure_cli_logging(argv: list[str]) -> None:
+    """A command's own output is stdout (often ``--json``, piped): the log lines the stores it
+    opens may write go to stderr, warnings and worse only unless ``--debug``. ``serve`` and
+    ``dev`` configure logging again from their settings. Done by the entry point, not the app's
+    callback, so that running the app in process (tests) leaves the process's logging alone."""
+    configure_logging("debug" if debug_requested(argv) else "warning")
+
+
 def main() -> None:
     """The ``lgsp`` entry point: the app, with failures as messages (see gateway.cli_errors)."""
+    configure_cli_logging(sys.argv)
     run(app, sys.argv)
 
 

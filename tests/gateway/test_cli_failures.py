@@ -255,8 +255,8 @@ def test_log_lines_of_a_command_go_to_stderr_and_leave_its_output_alone() -> Non
     log, and those lines go to stderr, warnings and worse only (``--debug`` shows the rest)."""
     probe = (
         "import structlog\n"
-        "from gateway.cli import _root\n"
-        "_root(version=False, debug=False)\n"
+        "from gateway.cli import configure_cli_logging\n"
+        "configure_cli_logging(['lgsp', 'audit', 'search'])\n"
         "log = structlog.get_logger('probe')\n"
         "log.info('probe_info')\n"
         "log.warning('probe_warning')\n"
