@@ -126,7 +126,7 @@ def _summary(job: dict[str, Any]) -> Table:
 def _finish(portal: PortalClient, job: dict[str, Any], output: Path) -> None:
     _console.print(_summary(job))
     rows = portal.download(job["id"], output)
-    _console.print(f"Results: {output} ({rows} rows)")
+    _console.print(f"Results: {output} ({rows} rows)", soft_wrap=True)  # a path is never cut
     if job["state"] != "completed":
         raise typer.Exit(2)
 
@@ -318,7 +318,7 @@ def job_results(
         return portal.download(job_id, output)
 
     rows = _ask(url, client_id, client_secret, download, Purpose(purpose, officer))
-    _console.print(f"Results: {output} ({rows} rows)")
+    _console.print(f"Results: {output} ({rows} rows)", soft_wrap=True)  # a path is never cut
 
 
 erase_job = jobs_app.command("erase")(

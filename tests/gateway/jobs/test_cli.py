@@ -106,10 +106,11 @@ def test_a_job_submitted_without_waiting_is_watched_listed_fetched_and_erased(
     code, output = lgsp("jobs", "list", *connection)
     assert code == 0, output
     assert job_id in output
-    again = tmp_path / "again.csv"
+    again = tmp_path / ("a-long-folder-name-" * 4) / "again.csv"  # wider than a terminal
+    again.parent.mkdir()
     code, output = lgsp("jobs", "results", job_id, *PURPOSE, *connection, "-o", str(again))
     assert code == 0, output
-    assert "(6 rows)" in output
+    assert f"Results: {again} (6 rows)" in output, "one line, the path never cut"
     assert again.read_bytes() == target.read_bytes()
     code, output = lgsp("jobs", "erase", job_id, *connection)
     assert code == 0, output
