@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import ast
 import re
+import threading
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from starlette.responses import Response
 
 from adapters.ngsp import CircuitOpen, UpstreamTimeout
+from gateway import errors
 from gateway.audit import AuditQueryError, AuditUnavailable
+from gateway.errors import Overloaded
 from gateway.jobs import CsvFormatError, JobNotFound, JobStateError, JobStoreUnavailable
 from gateway.problems import as_gateway_error, install_problem_handlers
 
@@ -93,3 +98,43 @@ async def test_every_error_tree_is_answered_by_the_one_handler(
     assert response.headers["content-type"] == "application/problem+json"
     # the audit record of a failed call is built from the same translation
     assert (as_gateway_error(exc).status, as_gateway_error(exc).code) == (status, code)
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [("/shed", 503), ("/defect", 500), ("/typed?n=x", 422), ("/nowhere", 404)],
+)
+async def test_problems_are_built_on_the_event_loop_not_in_the_thread_pool(
+    path: str, status: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Starlette runs a plain ``def`` handler in its thread pool; under overload that hop put a
+    shed 503 at p99 25-40 ms (docs/performance.md, "Overload"), so every handler is a coroutine.
+    """
+    built_on: list[int] = []
+    build = errors.problem_response
+
+    def recording(*args: Any, **kwargs: Any) -> Response:
+        built_on.append(threading.get_ident())
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(errors, "problem_response", recording)
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.get("/shed")
+    async def shed() -> None:
+        raise Overloaded("overloaded", "At capacity.", retry_after=1)
+
+    @app.get("/defect")
+    async def defect() -> None:
+        raise KeyError("a defect")
+
+    @app.get("/typed")
+    async def typed(n: int) -> None:
+        return None
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        response = await client.get(path)
+    assert response.status_code == status
+    assert built_on == [threading.get_ident()]
