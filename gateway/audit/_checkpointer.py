@@ -20,9 +20,17 @@ from gateway.audit._model import GENESIS, ChainHead
 from gateway.audit._signing import CheckpointSigner
 from gateway.logs import get_logger
 
-__all__ = ["Checkpointer"]
+__all__ = ["Checkpointer", "sign_head"]
 
 _log = get_logger("gateway.audit")
+
+
+async def sign_head(
+    log: CheckpointLog, signer: CheckpointSigner, writer_id: str, head: ChainHead
+) -> None:
+    """Sign ``writer_id``'s chain ``head`` into ``log`` (its file I/O in a thread)."""
+    checkpoint = Checkpoint(writer_id, head.seq, head.hash, datetime.now(UTC))
+    await asyncio.to_thread(log.append, checkpoint.signed_by(signer))
 
 
 class Checkpointer:
@@ -108,10 +116,8 @@ class Checkpointer:
         head = self._head
         if head is None or head.seq in (self._signed_seq, self._start_head.seq):
             return
-        checkpoint = Checkpoint(self._writer_id, head.seq, head.hash, datetime.now(UTC))
-        signed = checkpoint.signed_by(self._signer)
         try:
-            await asyncio.to_thread(self._log.append, signed)
+            await sign_head(self._log, self._signer, self._writer_id, head)
         except AuditUnavailable as exc:  # retried at the next tick; the chain itself is intact
             _log.error("audit_checkpoint_failed", writer_id=self._writer_id, detail=exc.detail)
             return

@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
 from contracts.ids import InvalidNumber, parse_number
-from gateway.audit._checkpoint import Checkpoint, CheckpointLog
+from gateway.audit._checkpoint import CheckpointLog
+from gateway.audit._checkpointer import sign_head
 from gateway.audit._completeness import check_completeness
 from gateway.audit._errors import AuditQueryError
 from gateway.audit._evidence import write_evidence
 from gateway.audit._export import ExportFormat, write_export
 from gateway.audit._lifecycle import Bracketed
-from gateway.audit._model import AuditEvent, AuditRecord
+from gateway.audit._model import AuditEvent, AuditRecord, ChainHead
 from gateway.audit._purge import PurgeReport, purge_before
 from gateway.audit._query import (
     MAX_CURSOR,
@@ -151,8 +152,8 @@ class AuditReader(Bracketed):
         [record] = seal_batch([event], head, writer_id, self._keys)
         await self._store.append([record])
         if self._checkpoints is not None and self._signer is not None:
-            draft = Checkpoint(writer_id, record.seq, record.hash, datetime.now(UTC))
-            await asyncio.to_thread(self._checkpoints.append, draft.signed_by(self._signer))
+            head = ChainHead(record.seq, record.hash)
+            await sign_head(self._checkpoints, self._signer, writer_id, head)
         return record
 
     async def iter_records(self, query: AuditQuery | None = None) -> AsyncIterator[AuditRecord]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import unicodedata
 
 import httpx
 import pytest
@@ -13,6 +12,7 @@ from mocks.population import Citizen, Population
 from mocks.service import verify_matches
 from mocks.soap import SoapRequest
 from tests.mocks.soap import HOUSEHOLD, PATH, VERIFY, soap_request
+from tests.names import without_one_diacritic
 
 DC = "{http://www.mic.gov.vn/dancu/1.0}"
 
@@ -94,15 +94,6 @@ async def test_verify_answers_whether_the_details_agree(
     assert root.findtext(f".//{DC}KetQuaXacThucResponse/{DC}TonTai") == str(exists).lower()
 
 
-def _without_one_diacritic(name: str) -> str:
-    """The name with its first marked letter (or Đ) written plain: a different name to `exact`."""
-    for i, ch in enumerate(name):
-        plain = unicodedata.normalize("NFD", ch.replace("Đ", "D").replace("đ", "d"))[0]
-        if plain != ch:
-            return name[:i] + plain + name[i + 1 :]
-    raise AssertionError("the sampled name has no diacritic")  # pragma: no cover
-
-
 async def test_verify_compares_names_by_the_one_matcher(
     mock_client: httpx.AsyncClient, bearer: dict[str, str], population: Population
 ) -> None:
@@ -110,7 +101,7 @@ async def test_verify_compares_names_by_the_one_matcher(
     (person,) = population.sample(1, year_only=False)
     spaced = "  " + "   ".join(person.full_name.lower().split()) + " "
     verdicts = []
-    for name in (spaced, person.full_name.upper(), _without_one_diacritic(person.full_name)):
+    for name in (spaced, person.full_name.upper(), without_one_diacritic(person.full_name)):
         response = await _post(mock_client, bearer, _verify_request(person, full_name=name))
         verdicts.append(etree.fromstring(response.content).findtext(f".//{DC}TonTai"))
     assert verdicts == ["true", "true", "false"]
